@@ -1,0 +1,113 @@
+"""Measuring models: perplexity for language models, scores for answers, metrics for retrieval.
+
+Perplexity is used by notebooks 01-03 and 07; the answer scores (exact match, token F1, contains) by
+03, 04, 06 and 07; the retrieval metrics (recall@k, MRR, nDCG@k) by 04, 05 and 07. Everything here is
+deterministic, so tests can assert the numbers a notebook prints.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+
+def mean_loss(model: Any, blocks: Any, batch_size: int = 64) -> float:
+    """Return the mean next-token cross-entropy (nats/token) of `model` over token blocks."""
+    import torch
+
+    if len(blocks) == 0:
+        raise ValueError("mean_loss needs at least one block of tokens.")
+    device = next(model.parameters()).device
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(blocks), batch_size):
+            batch = blocks[start : start + batch_size].to(device)
+            loss = model(input_ids=batch, labels=batch).loss
+            n_predicted = batch.shape[0] * (batch.shape[1] - 1)
+            total += loss.item() * n_predicted
+            count += n_predicted
+    return total / count
+
+
+def perplexity(model: Any, blocks: Any, batch_size: int = 64) -> float:
+    """Return exp(mean next-token loss): how many tokens the model is 'choosing between' on average."""
+    return math.exp(mean_loss(model, blocks, batch_size))
+
+
+def normalize_answer(text: str) -> str:
+    """Lower-case, drop punctuation and articles, squeeze spaces (SQuAD-style normalisation)."""
+    text = text.lower()
+    text = "".join(ch for ch in text if ch not in string.punctuation)
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def exact_match(prediction: str, reference: str) -> float:
+    """1.0 if the normalised prediction equals the normalised reference, else 0.0."""
+    return float(normalize_answer(prediction) == normalize_answer(reference))
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    """Harmonic mean of token precision and recall between prediction and reference (0-1)."""
+    predicted, expected = normalize_answer(prediction).split(), normalize_answer(reference).split()
+    if not predicted or not expected:
+        return float(predicted == expected)
+    overlap = sum((Counter(predicted) & Counter(expected)).values())
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / len(predicted), overlap / len(expected)
+    return 2 * precision * recall / (precision + recall)
+
+
+def contains_answer(prediction: str, reference: str) -> float:
+    """1.0 if the normalised reference appears inside the normalised prediction, else 0.0."""
+    return float(normalize_answer(reference) in normalize_answer(prediction))
+
+
+def _check_ranking(ranked_ids: Sequence[str], gold_ids: Sequence[str]) -> None:
+    if not gold_ids:
+        raise ValueError("A retrieval metric needs at least one gold id for the query.")
+    if isinstance(ranked_ids, str) or isinstance(gold_ids, str):
+        raise TypeError("Pass lists of ids, not a single string.")
+
+
+def recall_at_k(ranked_ids: Sequence[str], gold_ids: Sequence[str], k: int) -> float:
+    """Fraction of the gold ids found among the first k ranked ids."""
+    _check_ranking(ranked_ids, gold_ids)
+    if k <= 0:
+        raise ValueError(f"k must be positive, got {k}.")
+    return len(set(ranked_ids[:k]) & set(gold_ids)) / len(set(gold_ids))
+
+
+def reciprocal_rank(ranked_ids: Sequence[str], gold_ids: Sequence[str]) -> float:
+    """1 / rank of the first gold id in the ranking (0 if none is retrieved)."""
+    _check_ranking(ranked_ids, gold_ids)
+    gold = set(gold_ids)
+    for rank, doc_id in enumerate(ranked_ids, start=1):
+        if doc_id in gold:
+            return 1.0 / rank
+    return 0.0
+
+
+def ndcg_at_k(ranked_ids: Sequence[str], gold_ids: Sequence[str], k: int = 10) -> float:
+    """Normalised discounted cumulative gain at k with binary relevance (1 = perfect ranking)."""
+    _check_ranking(ranked_ids, gold_ids)
+    gold = set(gold_ids)
+    gain = sum(1.0 / math.log2(rank + 1) for rank, doc_id in enumerate(ranked_ids[:k], start=1) if doc_id in gold)
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(gold), k) + 1))
+    return gain / ideal
+
+
+def mean_retrieval_metrics(rankings: Sequence[Sequence[str]], golds: Sequence[Sequence[str]], ks: Sequence[int] = (1, 5, 10)) -> dict[str, float]:
+    """Average recall@k for each k, MRR and nDCG@10 over many queries."""
+    if len(rankings) != len(golds) or not rankings:
+        raise ValueError(f"Need one ranking per query and at least one query; got {len(rankings)} rankings and {len(golds)} gold lists.")
+    metrics = {f"recall@{k}": sum(recall_at_k(r, g, k) for r, g in zip(rankings, golds)) / len(golds) for k in ks}
+    metrics["MRR"] = sum(reciprocal_rank(r, g) for r, g in zip(rankings, golds)) / len(golds)
+    metrics["nDCG@10"] = sum(ndcg_at_k(r, g, 10) for r, g in zip(rankings, golds)) / len(golds)
+    return metrics

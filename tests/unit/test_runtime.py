@@ -1,0 +1,50 @@
+import random
+import socket
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import runtime
+
+
+def test_pick_device_returns_an_available_device():
+    assert runtime.pick_device() in ("cuda", "mps", "cpu")
+    assert runtime.pick_device("cpu") == "cpu"
+
+
+def test_pick_device_rejects_unknown_and_unavailable_devices(monkeypatch):
+    with pytest.raises(ValueError, match="Unknown device"):
+        runtime.pick_device("tpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match="not available"):
+        runtime.pick_device("cuda")
+
+
+def test_bf16_is_never_used_on_cpu():
+    assert runtime.supports_bf16("cpu") is False
+
+
+def test_seed_everything_makes_every_generator_repeat():
+    def draw():
+        runtime.seed_everything(123)
+        return random.random(), np.random.rand(), torch.rand(1).item()
+
+    assert draw() == draw()
+
+
+def test_banner_lists_versions_device_and_cores():
+    text = runtime.banner()
+    for key in ("python", "torch", "transformers", "peft", "sentence-transformers", "faiss-cpu", "device", "cpu cores"):
+        assert key in text
+
+
+def test_network_guard_blocks_outbound_but_allows_loopback():
+    runtime.block_network()
+    with socket.socket() as sock, pytest.raises(runtime.NetworkBlockedError, match="offline"):
+        sock.connect(("93.184.216.34", 80))
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    with server, socket.socket() as client:
+        client.connect(server.getsockname())  # loopback stays allowed (Jupyter kernels use it)

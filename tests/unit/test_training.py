@@ -1,0 +1,68 @@
+import pytest
+import torch
+
+from course_utils import models, training
+from course_utils.evaluation import mean_loss
+
+TEXTS = ["the cat sat on the mat and the dog sat on the log. " * 30, "a b c d e f g h i j k l m n o p. " * 30]
+
+
+def test_tokenize_documents_puts_a_separator_after_every_document():
+    tokenizer = models.train_bpe_tokenizer(TEXTS, vocab_size=300)
+    ids = training.tokenize_documents(tokenizer, ["one doc", "two doc"])
+    assert ids.count(tokenizer.eos_token_id) == 2 and ids[-1] == tokenizer.eos_token_id
+
+
+def test_pack_blocks_drops_the_ragged_tail():
+    blocks = training.pack_blocks(list(range(10)), 4)
+    assert blocks.shape == (2, 4) and blocks.dtype == torch.long
+    assert blocks[1].tolist() == [4, 5, 6, 7]
+
+
+@pytest.mark.parametrize("ids,size,message", [(list(range(3)), 4, "fewer than one block"), (list(range(10)), 1, "at least 2")])
+def test_pack_blocks_explains_bad_input(ids, size, message):
+    with pytest.raises(ValueError, match=message):
+        training.pack_blocks(ids, size)
+
+
+def test_training_arguments_suit_a_cpu(tmp_cache):
+    args = training.training_arguments("test")
+    assert args.report_to == []  # "none" is stored as an empty list of integrations
+    assert args.bf16 is False and args.activation_checkpointing is False
+
+
+def test_train_causal_lm_lowers_the_loss_and_records_history(tmp_cache):
+    torch.manual_seed(0)
+    tokenizer = models.train_bpe_tokenizer(TEXTS, vocab_size=300)
+    config = models.TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2, context_length=16)
+    model = models.build_tiny_gpt(config, tokenizer)
+    blocks = training.pack_blocks(training.tokenize_documents(tokenizer, TEXTS), 16)
+    before = mean_loss(model, blocks)
+    history = training.train_causal_lm(
+        model, blocks, blocks[:4], num_steps=40, run_name="test", eval_every=20,
+        per_device_train_batch_size=8, logging_steps=10, disable_tqdm=True,
+    )
+    after = mean_loss(model, blocks)
+    assert after < before - 1.0  # 40 steps on repetitive text: loss falls by well over a nat
+    assert len(history.train_loss) == 4 and history.eval_steps == [0, 20, 40]
+    assert list(history.eval_loss) == ["validation"] and len(history.eval_loss["validation"]) == 3
+    assert history.tokens_seen == 40 * 8 * 16 and history.tokens_per_second > 0
+
+
+def test_train_causal_lm_rejects_zero_steps(tmp_cache):
+    with pytest.raises(ValueError, match="positive"):
+        training.train_causal_lm(None, None, num_steps=0, run_name="x")
+
+
+def test_train_causal_lm_evaluates_several_named_sets(tmp_cache):
+    torch.manual_seed(0)
+    tokenizer = models.train_bpe_tokenizer(TEXTS, vocab_size=300)
+    config = models.TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2, context_length=16)
+    model = models.build_tiny_gpt(config, tokenizer)
+    blocks = training.pack_blocks(training.tokenize_documents(tokenizer, TEXTS), 16)
+    history = training.train_causal_lm(
+        model, blocks, {"domain": blocks[:2], "general": blocks[2:4]}, num_steps=10, run_name="test", eval_every=5,
+        per_device_train_batch_size=4, disable_tqdm=True,
+    )
+    assert history.eval_steps == [0, 5, 10]
+    assert sorted(history.eval_loss) == ["domain", "general"] and all(len(v) == 3 for v in history.eval_loss.values())
