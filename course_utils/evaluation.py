@@ -39,6 +39,18 @@ def perplexity(model: Any, blocks: Any, batch_size: int = 64) -> float:
     return math.exp(mean_loss(model, blocks, batch_size))
 
 
+def next_token_distribution(model: Any, tokenizer: Any, prompt: str, top_k: int = 10) -> list[tuple[str, float]]:
+    """Return the model's `top_k` most likely next tokens after `prompt`, with their probabilities."""
+    import torch
+
+    input_ids = tokenizer(prompt, return_tensors="pt")["input_ids"].to(next(model.parameters()).device)
+    model.eval()
+    with torch.no_grad():
+        probabilities = torch.softmax(model(input_ids=input_ids).logits[0, -1], dim=-1)
+    top = torch.topk(probabilities, top_k)
+    return [(tokenizer.decode([int(i)]), float(p)) for p, i in zip(top.values, top.indices)]
+
+
 def normalize_answer(text: str) -> str:
     """Lower-case, drop punctuation and articles, squeeze spaces (SQuAD-style normalisation)."""
     text = text.lower()

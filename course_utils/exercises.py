@@ -101,3 +101,118 @@ def check_prompt_token_count(count_prompt_tokens: Callable[[str], int], tokenize
         if answer != expected:
             return report_check(exercise, False, f"for {question!r} expected {expected} tokens, got {answer!r}. Did you set add_generation_prompt=True?")
     return report_check(exercise, True)
+
+
+# --- Notebook 01: pre-training ----------------------------------------------------------------
+
+
+def check_parameter_formula(gpt2_parameters: Callable[[int, int, int, int], int]) -> bool:
+    """Check `gpt2_parameters(vocab_size, context_length, n_layer, n_embd) -> int` against real models."""
+    from .models import TinyGPTConfig, build_tiny_gpt, count_parameters
+
+    exercise = "Exercise 1 (easy): count a GPT-2's parameters with a formula"
+    for vocab_size, context_length, n_layer, n_embd in ((512, 64, 2, 64), (4096, 128, 4, 128)):
+        ok, answer = _call_safely(exercise, gpt2_parameters, vocab_size, context_length, n_layer, n_embd)
+        if not ok:
+            return False
+        config = TinyGPTConfig(vocab_size=vocab_size, context_length=context_length, n_layer=n_layer, n_head=4, n_embd=n_embd)
+        expected = count_parameters(build_tiny_gpt(config))
+        if answer != expected:
+            hint = "remember the head is tied to the token embeddings (counted once)" if answer == expected + vocab_size * n_embd else (
+                "per block: attention 4·d² + 4·d, MLP 8·d² + 5·d, two layer norms 4·d; plus embeddings and a final layer norm (2·d)")
+            return report_check(exercise, False, f"for {config} expected {expected:,}, got {answer!r}: {hint}.")
+    return report_check(exercise, True)
+
+
+def check_next_token_loss(next_token_loss: Callable[[Any, Any], float]) -> bool:
+    """Check `next_token_loss(logits, input_ids) -> float`: mean cross-entropy of predicting token t+1 from position t."""
+    import torch
+    import torch.nn.functional as F
+
+    exercise = "Exercise 2 (medium): the next-token loss by hand"
+    generator = torch.Generator().manual_seed(0)
+    logits, input_ids = torch.randn(2, 6, 11, generator=generator), torch.randint(0, 11, (2, 6), generator=generator)
+    ok, answer = _call_safely(exercise, next_token_loss, logits, input_ids)
+    if not ok:
+        return False
+    expected = F.cross_entropy(logits[:, :-1].reshape(-1, 11), input_ids[:, 1:].reshape(-1)).item()
+    unshifted = F.cross_entropy(logits.reshape(-1, 11), input_ids.reshape(-1)).item()
+    try:
+        answer = float(answer)
+    except (TypeError, ValueError):
+        return report_check(exercise, False, f"return a float (use .item()), got {type(answer).__name__}.")
+    if abs(answer - unshifted) < 1e-5 and abs(unshifted - expected) > 1e-5:
+        return report_check(exercise, False, "the logits at position t predict token t+1: drop the last logit and the first token.")
+    if abs(answer - expected) > 1e-4:
+        return report_check(exercise, False, f"expected {expected:.4f}, got {answer:.4f}. Use F.cross_entropy on flattened (B·(T-1), V) logits.")
+    return report_check(exercise, True)
+
+
+def check_training_days(training_days: Callable[[float, float, int, float, float], float]) -> bool:
+    """Check `training_days(n_parameters, n_tokens, n_gpus, peak_flops_per_gpu, utilisation) -> float`."""
+    from .costs import ClusterAssumptions, estimate_training_cost
+
+    exercise = "Exercise 3 (stretch): days to pre-train on a cluster"
+    for n_parameters, n_tokens, n_gpus in ((8e9, 15e12, 1024), (405e9, 15.6e12, 16384)):
+        cluster = ClusterAssumptions(n_gpus=n_gpus)
+        ok, answer = _call_safely(exercise, training_days, n_parameters, n_tokens, n_gpus, cluster.peak_flops_per_gpu, cluster.utilisation)
+        if not ok:
+            return False
+        expected = estimate_training_cost(n_parameters, n_tokens, cluster).days
+        if not isinstance(answer, (int, float)) or abs(answer - expected) > 0.01 * expected:
+            hint = "did you use 6 FLOPs per parameter per token?" if isinstance(answer, (int, float)) and abs(answer * 6 - expected) < 0.01 * expected else (
+                "FLOPs = 6·N·D; divide by (GPUs × peak × utilisation) for seconds, then by 86,400")
+            return report_check(exercise, False, f"for {n_parameters:.0e} parameters expected {expected:.1f} days, got {answer!r}: {hint}.")
+    return report_check(exercise, True)
+
+
+# --- Notebook 02: continued pre-training -------------------------------------------------------
+
+
+def check_words_per_context(words_per_context: Callable[[Any, Sequence[str], int], float], tokenizer: Any) -> bool:
+    """Check `words_per_context(tokenizer, texts, context_length) -> float`: words that fit in one context window."""
+    from .models import tokens_per_word
+
+    exercise = "Exercise 1 (easy): words per context window"
+    texts = ["SELECT name FROM sqlite_master WHERE type='table';", "It was a fine morning, and Emma walked to Hartfield."]
+    ok, answer = _call_safely(exercise, words_per_context, tokenizer, texts, 128)
+    if not ok:
+        return False
+    expected = 128 / tokens_per_word(tokenizer, texts)
+    if not isinstance(answer, (int, float)) or abs(answer - expected) > 1e-6 * expected:
+        return report_check(exercise, False, f"expected {expected:.1f} words, got {answer!r}: divide the context length by tokens per word.")
+    return report_check(exercise, True)
+
+
+def check_replay_blocks(replay_blocks_needed: Callable[[int, float], int]) -> bool:
+    """Check `replay_blocks_needed(n_domain_blocks, replay_fraction) -> int` (general blocks to mix in)."""
+    exercise = "Exercise 2 (medium): how many general blocks to replay"
+    for n_domain, fraction in ((300, 0.25), (1000, 0.5), (90, 0.1)):
+        ok, answer = _call_safely(exercise, replay_blocks_needed, n_domain, fraction)
+        if not ok:
+            return False
+        expected = round(n_domain * fraction / (1 - fraction))
+        if answer == round(n_domain * fraction):
+            return report_check(exercise, False, "that makes general text a share of the *domain* blocks; it must be that share of the *mixed* total.")
+        if answer != expected:
+            return report_check(exercise, False, f"for {n_domain} domain blocks at {fraction:.0%} expected {expected}, got {answer!r}: solve g / (n + g) = fraction for g.")
+    return report_check(exercise, True)
+
+
+def check_packing(pack_with_separator: Callable[[Any, Sequence[str], int], Any], tokenizer: Any) -> bool:
+    """Check `pack_with_separator(tokenizer, texts, block_size) -> LongTensor` against the course's packing."""
+    import torch
+
+    from .training import pack_blocks, tokenize_documents
+
+    exercise = "Exercise 3 (stretch): concatenate documents with a separator and cut blocks"
+    texts = ["PRAGMA journal_mode=WAL;", "Emma Woodhouse, handsome, clever, and rich.", "VACUUM INTO 'backup.db';"] * 4
+    ok, answer = _call_safely(exercise, pack_with_separator, tokenizer, texts, 16)
+    if not ok:
+        return False
+    expected = pack_blocks(tokenize_documents(tokenizer, texts), 16)
+    if not isinstance(answer, torch.Tensor) or answer.shape != expected.shape:
+        return report_check(exercise, False, f"return a LongTensor of shape {tuple(expected.shape)}, got {getattr(answer, 'shape', type(answer))}.")
+    if not torch.equal(answer, expected):
+        return report_check(exercise, False, "the ids differ: append tokenizer.eos_token_id after *every* document, then drop the ragged tail.")
+    return report_check(exercise, True)

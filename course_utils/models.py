@@ -104,7 +104,14 @@ def build_tiny_gpt(config: TinyGPTConfig, tokenizer: Any | None = None) -> Any:
         tie_word_embeddings=True,
         **special_ids,
     )
-    return GPT2LMHeadModel(hf_config)
+    return _with_causal_lm_loss(GPT2LMHeadModel(hf_config))
+
+
+def _with_causal_lm_loss(model: Any) -> Any:
+    # transformers infers the loss type from the class name, which fails for "GPT2LMHeadModel"; Trainer then
+    # averages the loss over T instead of the T-1 predicted positions of each block and reports it 1/T too low.
+    model.loss_type = "ForCausalLM"
+    return model
 
 
 def parameter_breakdown(model: Any) -> dict[str, int]:
@@ -149,7 +156,7 @@ def save_checkpoint(model: Any, tokenizer: Any, name: str, metadata: dict[str, A
     from .paths import atomic_path, cache_lock
 
     final = checkpoint_path(name)
-    with cache_lock(f"checkpoint-{name}"), atomic_path(final) as tmp:
+    with cache_lock(f"checkpoint-{name}"), atomic_path(final) as tmp, quiet_model_loading():
         _write_checkpoint(model, tokenizer, metadata, tmp)
     return final
 
@@ -169,7 +176,7 @@ def load_checkpoint(name: str, device: str = "cpu") -> tuple[Any, Any]:
         maker = CHECKPOINT_MAKERS.get(name, "the notebook that saves it")
         raise FileNotFoundError(f"Checkpoint {name!r} is not in the cache ({folder}). Run {maker} first, or call its ensure_* helper.")
     with quiet_model_loading():
-        model = AutoModelForCausalLM.from_pretrained(folder, use_safetensors=True).to(device)
+        model = _with_causal_lm_loss(AutoModelForCausalLM.from_pretrained(folder, use_safetensors=True).to(device))
         tokenizer = AutoTokenizer.from_pretrained(folder)
     return model, tokenizer
 

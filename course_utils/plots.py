@@ -37,10 +37,10 @@ class Approach:
 
     name: str
     notebook: str
-    cost: int
-    data_needed: int
-    control: int
-    freshness: int
+    cost: float
+    data_needed: float
+    control: float
+    freshness: float
     when: str
 
 
@@ -65,18 +65,42 @@ def plot_approach_map(approaches: Sequence[Approach]) -> Figure:
     return fig
 
 
-def plot_loss_curves(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], title: str, ylabel: str = "loss (nats/token)") -> Figure:
-    """Line plot of named (steps, values) curves, e.g. {"train": (steps, losses), "validation": (...)}."""
+def plot_lines(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], title: str, xlabel: str, ylabel: str, logx: bool = False, logy: bool = False
+) -> Figure:
+    """Line plot of named (x values, y values) curves, one colour each."""
     set_course_style()
     fig, ax = plt.subplots(figsize=(7, 4))
-    for (label, (steps, values)), colour in zip(curves.items(), PALETTE):
-        if len(steps) != len(values):
-            raise ValueError(f"Curve {label!r} has {len(steps)} steps but {len(values)} values.")
-        ax.plot(steps, values, label=label, color=colour, marker="o" if len(steps) < 30 else None)
-    ax.set_xlabel("training step")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    for (label, (xs, ys)), colour in zip(curves.items(), PALETTE):
+        if len(xs) != len(ys):
+            raise ValueError(f"Curve {label!r} has {len(xs)} x values but {len(ys)} y values.")
+        ax.plot(xs, ys, label=label, color=colour, marker="o" if len(xs) < 30 else None)
+    ax.set_xscale("log" if logx else "linear")
+    ax.set_yscale("log" if logy else "linear")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss_curves(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], title: str, ylabel: str = "loss (nats/token)") -> Figure:
+    """Loss against training step for named curves, e.g. {"train": (steps, losses), "validation": (...)}."""
+    return plot_lines(curves, title, xlabel="training step", ylabel=ylabel)
+
+
+def plot_tradeoff(
+    points: Mapping[str, tuple[float, float]], title: str, xlabel: str, ylabel: str, reference: str | None = None
+) -> Figure:
+    """Labelled (x, y) points joined in order (a trade-off curve); the `reference` point is drawn apart as a star."""
+    set_course_style()
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    curve = {label: point for label, point in points.items() if label != reference}
+    ax.plot([p[0] for p in curve.values()], [p[1] for p in curve.values()], color=PALETTE[0], marker="o")
+    if reference is not None:
+        ax.scatter(*points[reference], marker="*", s=250, color=PALETTE[1], zorder=3)
+    for label, (x, y) in points.items():
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, 6))
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     fig.tight_layout()
     return fig
 
@@ -87,7 +111,7 @@ def plot_bars(values: Mapping[str, float], title: str, ylabel: str, highlight: s
     fig, ax = plt.subplots(figsize=(max(5, 0.7 * len(values) + 2), 4))
     names = list(values)
     colours = [PALETTE[1] if name == highlight else PALETTE[0] for name in names]
-    ax.bar(names, [values[n] for n in names], color=colours)
+    ax.bar(names, [values[n] for n in names], color=colours, edgecolor="black")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.tick_params(axis="x", rotation=30 if len(names) > 5 else 0)

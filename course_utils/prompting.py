@@ -54,8 +54,12 @@ def generate(
     max_new_tokens: int = 64,
     temperature: float = 0.0,
     seed: int = 0,
+    no_repeat_ngram_size: int = 0,
 ) -> Generation:
-    """Continue `prompt` (text, or chat messages); greedy when temperature is 0, else seeded sampling."""
+    """Continue `prompt` (text, or chat messages); greedy when temperature is 0, else seeded sampling.
+
+    `no_repeat_ngram_size=3` forbids repeating any 3-gram: tiny models otherwise loop ("I am sure I am sure ...").
+    """
     import torch
 
     if max_new_tokens <= 0:
@@ -72,6 +76,7 @@ def generate(
             attention_mask=torch.ones_like(input_ids),
             max_new_tokens=max_new_tokens,
             pad_token_id=pad_id,
+            no_repeat_ngram_size=no_repeat_ngram_size,
             **sampling,
         )
     seconds = time.perf_counter() - started

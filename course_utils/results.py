@@ -41,7 +41,7 @@ def load_results(notebook: str) -> dict[str, dict[str, Any]]:
 
 def _format_value(value: float | int | str, unit: str) -> str:
     if isinstance(value, float):
-        text = f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+        text = f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}" if abs(value) < 1e9 else f"{value:.2e}"
     elif isinstance(value, int):
         text = f"{value:,}"
     else:

@@ -39,7 +39,8 @@ def measure(path: Path) -> dict[str, float | str]:
     )
     seconds = time.perf_counter() - started
     peak_kib = int(child.stdout.strip().splitlines()[-1].removeprefix("PEAK_RSS_KIB="))
-    return {"notebook": str(path.relative_to(repo_root())), "seconds": round(seconds, 1), "peak_rss_gib": round(peak_kib / 2**20, 2)}
+    name = str(path.relative_to(repo_root())) if path.is_relative_to(repo_root()) else str(path)
+    return {"notebook": name, "seconds": round(seconds, 1), "peak_rss_gib": round(peak_kib / 2**20, 2)}
 
 
 def default_notebooks() -> list[Path]:

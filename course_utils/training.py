@@ -121,6 +121,38 @@ def _history_callback(history: TrainingHistory) -> Any:
     return RecordLosses()
 
 
+def generation_snapshots(tokenizer: Any, prompt: str, at_steps: Iterable[int], max_new_tokens: int = 24) -> Any:
+    """Return a Trainer callback that records a greedy continuation of `prompt` at the given steps (in `.samples`)."""
+    from transformers import TrainerCallback
+
+    from .prompting import generate
+
+    wanted = set(at_steps)
+
+    class GenerationSnapshots(TrainerCallback):
+        """Greedy samples taken during training, as {step: text}."""
+
+        def __init__(self) -> None:
+            self.samples: dict[int, str] = {}
+
+        def _sample(self, step: int, model: Any) -> None:
+            was_training = model.training
+            self.samples[step] = generate(model, tokenizer, prompt, max_new_tokens=max_new_tokens).text
+            model.train(was_training)
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
+            """Sample the untrained model (step 0) if asked."""
+            if 0 in wanted:
+                self._sample(0, model)
+
+        def on_step_end(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
+            """Sample when the step is one of `at_steps`."""
+            if state.global_step in wanted:
+                self._sample(state.global_step, model)
+
+    return GenerationSnapshots()
+
+
 def train_causal_lm(
     model: Any,
     train_blocks: Any,
@@ -137,7 +169,7 @@ def train_causal_lm(
     `eval_blocks` may be one tensor of blocks or a dict {name: blocks} (e.g. domain and general text);
     each is evaluated every `eval_every` steps and once before training.
     """
-    from transformers import Trainer
+    from transformers import PrinterCallback, Trainer
 
     if num_steps <= 0:
         raise ValueError(f"num_steps must be positive, got {num_steps}.")
@@ -160,6 +192,7 @@ def train_causal_lm(
         eval_dataset=eval_dataset,
         callbacks=[_history_callback(history), *(callbacks or [])],
     )
+    trainer.remove_callback(PrinterCallback)  # with tqdm off it prints every log dict; `history` records them instead
     if evaluating:  # the step-0 point of every validation curve
         trainer.evaluate()
     started = time.perf_counter()

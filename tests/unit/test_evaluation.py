@@ -47,3 +47,12 @@ def test_mean_retrieval_metrics_averages_over_queries():
 def test_retrieval_metrics_explain_bad_input(ranked, gold, error):
     with pytest.raises(error):
         ev.recall_at_k(ranked, gold, 1)
+
+
+def test_next_token_distribution_is_a_sorted_probability_list():
+    torch.manual_seed(0)
+    tokenizer = models.train_bpe_tokenizer(["the cat sat on the mat"] * 20, vocab_size=270)
+    model = models.build_tiny_gpt(models.TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2, context_length=16), tokenizer)
+    top = ev.next_token_distribution(model, tokenizer, "the cat", top_k=5)
+    probabilities = [p for _, p in top]
+    assert len(top) == 5 and probabilities == sorted(probabilities, reverse=True) and 0 < sum(probabilities) <= 1

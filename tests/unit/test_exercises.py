@@ -52,3 +52,68 @@ def test_prompt_token_checker(chat_model, capsys):
     assert ex.check_prompt_token_count(right, tokenizer) is True
     assert ex.check_prompt_token_count(lambda q: len(tokenizer(q)["input_ids"]), tokenizer) is False
     assert "chat template" in capsys.readouterr().out
+
+
+def test_parameter_formula_checker():
+    def right(vocab_size, context_length, n_layer, n_embd):
+        d = n_embd
+        return vocab_size * d + context_length * d + n_layer * (12 * d * d + 13 * d) + 2 * d
+
+    def untied(vocab_size, context_length, n_layer, n_embd):
+        return right(vocab_size, context_length, n_layer, n_embd) + vocab_size * n_embd
+
+    assert ex.check_parameter_formula(right) is True
+    assert ex.check_parameter_formula(untied) is False
+
+
+def test_next_token_loss_checker(capsys):
+    import torch.nn.functional as F
+
+    def right(logits, input_ids):
+        return F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), input_ids[:, 1:].reshape(-1)).item()
+
+    def unshifted(logits, input_ids):
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), input_ids.reshape(-1)).item()
+
+    assert ex.check_next_token_loss(right) is True
+    assert ex.check_next_token_loss(unshifted) is False
+    assert "t+1" in capsys.readouterr().out
+
+
+def test_training_days_checker():
+    def right(n_parameters, n_tokens, n_gpus, peak, utilisation):
+        return 6 * n_parameters * n_tokens / (n_gpus * peak * utilisation) / 86400
+
+    def forgot_the_six(n_parameters, n_tokens, n_gpus, peak, utilisation):
+        return right(n_parameters, n_tokens, n_gpus, peak, utilisation) / 6
+
+    assert ex.check_training_days(right) is True
+    assert ex.check_training_days(forgot_the_six) is False
+
+
+@pytest.fixture(scope="module")
+def small_tokenizer():
+    from course_utils.models import train_bpe_tokenizer
+
+    return train_bpe_tokenizer(["SELECT name FROM sqlite_master; Emma walked to Hartfield."] * 30, vocab_size=300)
+
+
+def test_words_per_context_checker(small_tokenizer):
+    from course_utils.models import tokens_per_word
+
+    assert ex.check_words_per_context(lambda tok, texts, n: n / tokens_per_word(tok, texts), small_tokenizer) is True
+    assert ex.check_words_per_context(lambda tok, texts, n: n * tokens_per_word(tok, texts), small_tokenizer) is False
+
+
+def test_replay_blocks_checker(capsys):
+    assert ex.check_replay_blocks(lambda n, f: round(n * f / (1 - f))) is True
+    assert ex.check_replay_blocks(lambda n, f: round(n * f)) is False
+    assert "mixed" in capsys.readouterr().out
+
+
+def test_packing_checker(small_tokenizer):
+    from course_utils.training import pack_blocks, tokenize_documents
+
+    assert ex.check_packing(lambda tok, texts, size: pack_blocks(tokenize_documents(tok, texts), size), small_tokenizer) is True
+    no_separator = lambda tok, texts, size: pack_blocks([i for t in texts for i in tok(t)["input_ids"]] + [0] * len(texts), size)  # noqa: E731
+    assert ex.check_packing(no_separator, small_tokenizer) is False

@@ -12,7 +12,7 @@ def test_approach_map_draws_one_bubble_per_approach():
 
 
 def test_loss_curves_refuse_mismatched_lengths():
-    with pytest.raises(ValueError, match="steps"):
+    with pytest.raises(ValueError, match="x values"):
         plots.plot_loss_curves({"train": ([1, 2], [3.0])}, title="t")
 
 
@@ -20,3 +20,16 @@ def test_bars_highlight_one_bar():
     figure = plots.plot_bars({"a": 1.0, "b": 2.0}, title="B wins", ylabel="score", highlight="b")
     bars = figure.axes[0].patches
     assert bars[0].get_facecolor() != bars[1].get_facecolor()
+
+
+def test_lines_can_use_log_axes():
+    figure = plots.plot_lines({"a": ([1, 10, 100], [3.0, 2.0, 1.5])}, title="t", xlabel="x", ylabel="y", logx=True)
+    assert figure.axes[0].get_xscale() == "log"
+
+
+def test_tradeoff_labels_every_point():
+    points = {"before": (900.0, 140.0), "0%": (60.0, 450.0), "25%": (70.0, 150.0)}
+    figure = plots.plot_tradeoff(points, title="t", xlabel="domain", ylabel="general", reference="before")
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["before", "0%", "25%"]
+    assert len(ax.lines[0].get_xdata()) == 2  # the reference is not part of the curve

@@ -38,3 +38,17 @@ def test_sampling_is_seeded(chat_model):
     model, tokenizer = chat_model
     runs = [prompting.generate(model, tokenizer, "Once upon a time", max_new_tokens=10, temperature=1.0, seed=3).text for _ in range(2)]
     assert runs[0] == runs[1]
+
+
+def test_no_repeat_ngram_size_reaches_the_decoder(chat_model, monkeypatch):
+    model, tokenizer = chat_model
+    seen = {}
+    original = model.generate
+
+    def spy(**kwargs):
+        seen.update(kwargs)
+        return original(**kwargs)
+
+    monkeypatch.setattr(model, "generate", spy)
+    prompting.generate(model, tokenizer, "Hello", max_new_tokens=3, no_repeat_ngram_size=3)
+    assert seen["no_repeat_ngram_size"] == 3 and seen["do_sample"] is False

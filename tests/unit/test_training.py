@@ -66,3 +66,27 @@ def test_train_causal_lm_evaluates_several_named_sets(tmp_cache):
     )
     assert history.eval_steps == [0, 5, 10]
     assert sorted(history.eval_loss) == ["domain", "general"] and all(len(v) == 3 for v in history.eval_loss.values())
+
+
+def test_trainer_evaluation_loss_matches_mean_loss(tmp_cache):
+    # Guards the GPT-2 loss-type fix: left alone, Trainer averaged over T instead of T-1 positions.
+    from transformers import Trainer
+
+    torch.manual_seed(0)
+    tokenizer = models.train_bpe_tokenizer(TEXTS, vocab_size=300)
+    config = models.TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2, context_length=16)
+    model = models.build_tiny_gpt(config, tokenizer)
+    blocks = training.pack_blocks(training.tokenize_documents(tokenizer, TEXTS), 16)[:8]
+    trainer = Trainer(model=model, args=training.training_arguments("test"), eval_dataset=training.BlockDataset(blocks))
+    assert trainer.evaluate()["eval_loss"] == pytest.approx(mean_loss(model, blocks), rel=1e-5)
+
+
+def test_generation_snapshots_record_text_at_the_requested_steps(tmp_cache):
+    torch.manual_seed(0)
+    tokenizer = models.train_bpe_tokenizer(TEXTS, vocab_size=300)
+    config = models.TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2, context_length=16)
+    model = models.build_tiny_gpt(config, tokenizer)
+    blocks = training.pack_blocks(training.tokenize_documents(tokenizer, TEXTS), 16)
+    snapshots = training.generation_snapshots(tokenizer, "the cat", at_steps=[0, 5], max_new_tokens=4)
+    training.train_causal_lm(model, blocks, num_steps=5, run_name="test", callbacks=[snapshots], per_device_train_batch_size=4, disable_tqdm=True)
+    assert sorted(snapshots.samples) == [0, 5] and all(isinstance(t, str) for t in snapshots.samples.values())
