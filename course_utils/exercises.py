@@ -216,3 +216,50 @@ def check_packing(pack_with_separator: Callable[[Any, Sequence[str], int], Any],
     if not torch.equal(answer, expected):
         return report_check(exercise, False, "the ids differ: append tokenizer.eos_token_id after *every* document, then drop the ragged tail.")
     return report_check(exercise, True)
+
+
+# --- Notebook 03: instruction fine-tuning -----------------------------------------------------
+
+
+def check_prompt_mask(mask_prompt_labels: Callable[[list[int], int], list[int]]) -> bool:
+    """Check `mask_prompt_labels(input_ids, n_prompt_tokens) -> labels` (-100 on the prompt, ids elsewhere)."""
+    exercise = "Exercise 1 (easy): mask the prompt in the labels"
+    ids = [2, 202, 51, 52, 53, 3, 202, 61, 62, 0]
+    ok, answer = _call_safely(exercise, mask_prompt_labels, list(ids), 7)
+    if not ok:
+        return False
+    expected = [-100] * 7 + ids[7:]
+    if answer == ids[:7] + [-100] * 3:
+        return report_check(exercise, False, "you masked the answer instead of the prompt: the first n_prompt_tokens become -100.")
+    if answer != expected:
+        return report_check(exercise, False, f"expected {expected}, got {answer!r}.")
+    return report_check(exercise, True)
+
+
+def check_lora_parameters(lora_parameters: Callable[[Sequence[tuple[int, int]], int], int]) -> bool:
+    """Check `lora_parameters(shapes, r) -> int`: r x (d_in + d_out) summed over the adapted matrices."""
+    exercise = "Exercise 2 (medium): count LoRA's trainable parameters"
+    cases = [([(128, 384), (128, 128)], 8), ([(576, 576), (576, 192)] * 30, 8)]
+    for shapes, r in cases:
+        ok, answer = _call_safely(exercise, lora_parameters, shapes, r)
+        if not ok:
+            return False
+        expected = sum(r * (d_in + d_out) for d_in, d_out in shapes)
+        if answer == sum(r * d_in * d_out for d_in, d_out in shapes):
+            return report_check(exercise, False, "LoRA learns A (r x d_in) and B (d_out x r), not a d_in x d_out matrix.")
+        if answer != expected:
+            return report_check(exercise, False, f"for r={r} and {len(shapes)} matrices expected {expected:,}, got {answer!r}.")
+    return report_check(exercise, True)
+
+
+def check_chat_format(format_chat: Callable[[str, str], str], tokenizer: Any) -> bool:
+    """Check `format_chat(user_content, answer) -> str` against the tokenizer's chat template."""
+    exercise = "Exercise 3 (stretch): write the chat format by hand"
+    for content, answer in (("Is this from a novel?\nEmma smiled.", "novel"), ("Give the title of this passage.\nWAL mode...", "Write-Ahead Logging")):
+        ok, result = _call_safely(exercise, format_chat, content, answer)
+        if not ok:
+            return False
+        expected = tokenizer.apply_chat_template([{"role": "user", "content": content}, {"role": "assistant", "content": answer}], tokenize=False)
+        if result != expected:
+            return report_check(exercise, False, f"expected {expected!r}, got {result!r}. Print tokenizer.chat_template to see the pieces.")
+    return report_check(exercise, True)

@@ -1,7 +1,7 @@
-"""The recipes of notebooks 01 (pre-training) and 02 (continued pre-training), as data and small steps.
+"""The recipes of notebooks 01 (pre-training), 02 (continued pre-training) and 03 (instruction tuning).
 
 Each notebook teaches its recipe one visible step at a time with these same functions and settings;
-`ensure_pretrained()` and `ensure_cpt()` replay the steps non-interactively, so a later notebook run
+`ensure_pretrained()`, `ensure_cpt()` and `ensure_ift()` replay the steps non-interactively, so a later notebook run
 first (or a test) gets the same checkpoint, from the same code and seed, without opening the lesson.
 """
 
@@ -141,3 +141,62 @@ def ensure_cpt(device: str = "cpu") -> tuple[Any, Any]:
 def is_cached(name: str) -> bool:
     """True if a named checkpoint is already in the cache."""
     return (checkpoint_path(name) / "config.json").exists()
+
+
+@dataclass(frozen=True)
+class IftRecipe:
+    """Notebook 03: instruction-tune the CPT model on datasets/instructions.jsonl (chat format, masked loss)."""
+
+    num_steps: int = 120  # x batch 8: ~960 examples, about 20 CPU seconds per run
+    batch_size: int = 8
+    lr: float = 2e-3
+    max_length: int = 128  # the tiny GPT's context; long inputs are cut from their end
+    eval_per_task: int = 8  # held-out test instructions scored per task family
+    max_new_tokens: int = 32
+    lora_r: int = 8
+    general_mix_fraction: float = 0.25  # share of plain Austen blocks mixed into the IFT data
+    seed: int = 0
+
+
+IFT = IftRecipe()
+
+
+def ift_examples(tokenizer: Any, recipe: IftRecipe = IFT, mask_prompt: bool = True) -> list[dict[str, list[int]]]:
+    """Tokenized training instructions in the chat format (prompt tokens masked unless `mask_prompt=False`)."""
+    from .data import load_instructions
+    from .finetuning import tokenize_examples
+
+    return tokenize_examples(tokenizer, load_instructions("train"), recipe.max_length, mask_prompt=mask_prompt)
+
+
+def instruction_eval_set(recipe: IftRecipe = IFT) -> list[dict[str, str]]:
+    """The held-out instructions every notebook-03 model is scored on (the same few per task family)."""
+    from .data import load_instructions
+    from .finetuning import balanced_sample
+
+    return balanced_sample(load_instructions("test"), recipe.eval_per_task)
+
+
+def run_ift(model: Any, tokenizer: Any, examples: list[dict[str, list[int]]], recipe: IftRecipe = IFT, run_name: str = "03_ift", **kwargs: Any) -> TrainingHistory:
+    """Run notebook 03's instruction tuning (full or LoRA, depending on `model`) with the recipe's settings."""
+    from .finetuning import instruction_tune
+
+    return instruction_tune(
+        model, tokenizer, examples, num_steps=recipe.num_steps, run_name=run_name, per_device_train_batch_size=recipe.batch_size,
+        learning_rate=recipe.lr, warmup_steps=5, seed=recipe.seed, **kwargs,
+    )
+
+
+def _build_ift() -> tuple[Any, Any, dict[str, Any]]:
+    from .finetuning import add_chat_template
+
+    model, tokenizer = ensure_cpt()
+    add_chat_template(tokenizer)
+    history = run_ift(model, tokenizer, ift_examples(tokenizer, IFT), IFT, disable_tqdm=True)
+    return model, tokenizer, {"recipe": repr(IFT), "seconds": history.seconds, "tokens_seen": history.tokens_seen}
+
+
+def ensure_ift(device: str = "cpu") -> tuple[Any, Any]:
+    """Return notebook 03's instruction-tuned (model, tokenizer), building it (and 01-02's models) if not cached."""
+    ensure_checkpoint("03_ift", _build_ift)
+    return load_checkpoint("03_ift", device)

@@ -54,10 +54,11 @@ class BlockDataset:
         return {"input_ids": block, "labels": block}
 
 
-def training_arguments(run_name: str, **overrides: Any) -> Any:
-    """Return `TrainingArguments` with the course's CPU-friendly defaults; keyword arguments override them."""
+def training_arguments(run_name: str, args_class: Any = None, **overrides: Any) -> Any:
+    """Return `TrainingArguments` (or a subclass such as TRL's `SFTConfig`) with the course's CPU-friendly defaults."""
     from transformers import TrainingArguments
 
+    args_class = args_class or TrainingArguments
     device = pick_device()
     defaults: dict[str, Any] = {
         "output_dir": str(artifact_path("runs", run_name)),
@@ -79,7 +80,7 @@ def training_arguments(run_name: str, **overrides: Any) -> Any:
         "use_cpu": device == "cpu",
     }
     defaults.update(overrides)
-    return TrainingArguments(**defaults)
+    return args_class(**defaults)
 
 
 @dataclass
@@ -92,6 +93,7 @@ class TrainingHistory:
     eval_loss: dict[str, list[float]] = field(default_factory=dict)  # {"validation": [...]} or one entry per set
     seconds: float = 0.0
     tokens_seen: int = 0
+    batch_size: int = 0
 
     @property
     def tokens_per_second(self) -> float:
@@ -169,11 +171,32 @@ def train_causal_lm(
     `eval_blocks` may be one tensor of blocks or a dict {name: blocks} (e.g. domain and general text);
     each is evaluated every `eval_every` steps and once before training.
     """
+    eval_dataset = None
+    if eval_blocks is not None and eval_every:
+        eval_dataset = {k: BlockDataset(v) for k, v in eval_blocks.items()} if isinstance(eval_blocks, dict) else BlockDataset(eval_blocks)
+    history = fit(model, BlockDataset(train_blocks), eval_dataset, num_steps=num_steps, run_name=run_name, eval_every=eval_every, callbacks=callbacks, **overrides)
+    history.tokens_seen = num_steps * history.batch_size * train_blocks.shape[1]
+    return history
+
+
+def fit(
+    model: Any,
+    train_dataset: Any,
+    eval_dataset: Any | None = None,
+    *,
+    num_steps: int,
+    run_name: str,
+    eval_every: int | None = None,
+    callbacks: list[Any] | None = None,
+    data_collator: Any | None = None,
+    **overrides: Any,
+) -> TrainingHistory:
+    """Run HF `Trainer` on any dataset of feature dicts for `num_steps`; return the loss history."""
     from transformers import PrinterCallback, Trainer
 
     if num_steps <= 0:
         raise ValueError(f"num_steps must be positive, got {num_steps}.")
-    evaluating = eval_blocks is not None and eval_every
+    evaluating = eval_dataset is not None and bool(eval_every)
     args = training_arguments(
         run_name,
         max_steps=num_steps,
@@ -181,15 +204,13 @@ def train_causal_lm(
         eval_steps=eval_every if evaluating else None,
         **overrides,
     )
-    history = TrainingHistory()
-    eval_dataset = None
-    if evaluating:
-        eval_dataset = {k: BlockDataset(v) for k, v in eval_blocks.items()} if isinstance(eval_blocks, dict) else BlockDataset(eval_blocks)
+    history = TrainingHistory(batch_size=args.per_device_train_batch_size)
     trainer = Trainer(
         model=model,
         args=args,
-        train_dataset=BlockDataset(train_blocks),
-        eval_dataset=eval_dataset,
+        train_dataset=train_dataset,
+        eval_dataset=eval_dataset if evaluating else None,
+        data_collator=data_collator,
         callbacks=[_history_callback(history), *(callbacks or [])],
     )
     trainer.remove_callback(PrinterCallback)  # with tqdm off it prints every log dict; `history` records them instead
@@ -198,7 +219,5 @@ def train_causal_lm(
     started = time.perf_counter()
     trainer.train()
     history.seconds = time.perf_counter() - started
-    history.tokens_seen = num_steps * args.per_device_train_batch_size * train_blocks.shape[1]
     model.eval()
     return history
-

@@ -117,3 +117,23 @@ def test_packing_checker(small_tokenizer):
     assert ex.check_packing(lambda tok, texts, size: pack_blocks(tokenize_documents(tok, texts), size), small_tokenizer) is True
     no_separator = lambda tok, texts, size: pack_blocks([i for t in texts for i in tok(t)["input_ids"]] + [0] * len(texts), size)  # noqa: E731
     assert ex.check_packing(no_separator, small_tokenizer) is False
+
+
+def test_prompt_mask_checker(capsys):
+    assert ex.check_prompt_mask(lambda ids, n: [-100] * n + ids[n:]) is True
+    assert ex.check_prompt_mask(lambda ids, n: ids[:n] + [-100] * (len(ids) - n)) is False
+    assert "instead of the prompt" in capsys.readouterr().out
+
+
+def test_lora_parameters_checker():
+    assert ex.check_lora_parameters(lambda shapes, r: sum(r * (a + b) for a, b in shapes)) is True
+    assert ex.check_lora_parameters(lambda shapes, r: sum(r * a * b for a, b in shapes)) is False
+
+
+def test_chat_format_checker():
+    from course_utils.finetuning import add_chat_template
+    from course_utils.models import train_bpe_tokenizer
+
+    tokenizer = add_chat_template(train_bpe_tokenizer(["plain text"] * 10, vocab_size=270))
+    assert ex.check_chat_format(lambda content, answer: f"<|user|>\n{content}\n<|assistant|>\n{answer}<|endoftext|>", tokenizer) is True
+    assert ex.check_chat_format(lambda content, answer: f"{content}\n{answer}", tokenizer) is False
