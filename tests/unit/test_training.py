@@ -7,6 +7,15 @@ from course_utils.evaluation import mean_loss
 TEXTS = ["the cat sat on the mat and the dog sat on the log. " * 30, "a b c d e f g h i j k l m n o p. " * 30]
 
 
+def tiny_model_and_blocks():
+    """A seeded one-layer GPT, its tokenizer, and TEXTS packed into 16-token blocks."""
+    torch.manual_seed(0)
+    tokenizer = models.train_bpe_tokenizer(TEXTS, vocab_size=300)
+    config = models.TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2, context_length=16)
+    model = models.build_tiny_gpt(config, tokenizer)
+    return tokenizer, model, training.pack_blocks(training.tokenize_documents(tokenizer, TEXTS), 16)
+
+
 def test_tokenize_documents_puts_a_separator_after_every_document():
     tokenizer = models.train_bpe_tokenizer(TEXTS, vocab_size=300)
     ids = training.tokenize_documents(tokenizer, ["one doc", "two doc"])
@@ -32,11 +41,7 @@ def test_training_arguments_suit_a_cpu(tmp_cache):
 
 
 def test_train_causal_lm_lowers_the_loss_and_records_history(tmp_cache):
-    torch.manual_seed(0)
-    tokenizer = models.train_bpe_tokenizer(TEXTS, vocab_size=300)
-    config = models.TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2, context_length=16)
-    model = models.build_tiny_gpt(config, tokenizer)
-    blocks = training.pack_blocks(training.tokenize_documents(tokenizer, TEXTS), 16)
+    tokenizer, model, blocks = tiny_model_and_blocks()
     before = mean_loss(model, blocks)
     history = training.train_causal_lm(
         model, blocks, blocks[:4], num_steps=40, run_name="test", eval_every=20,
@@ -55,11 +60,7 @@ def test_train_causal_lm_rejects_zero_steps(tmp_cache):
 
 
 def test_train_causal_lm_evaluates_several_named_sets(tmp_cache):
-    torch.manual_seed(0)
-    tokenizer = models.train_bpe_tokenizer(TEXTS, vocab_size=300)
-    config = models.TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2, context_length=16)
-    model = models.build_tiny_gpt(config, tokenizer)
-    blocks = training.pack_blocks(training.tokenize_documents(tokenizer, TEXTS), 16)
+    tokenizer, model, blocks = tiny_model_and_blocks()
     history = training.train_causal_lm(
         model, blocks, {"domain": blocks[:2], "general": blocks[2:4]}, num_steps=10, run_name="test", eval_every=5,
         per_device_train_batch_size=4, disable_tqdm=True,
@@ -72,21 +73,14 @@ def test_trainer_evaluation_loss_matches_mean_loss(tmp_cache):
     # Guards the GPT-2 loss-type fix: left alone, Trainer averaged over T instead of T-1 positions.
     from transformers import Trainer
 
-    torch.manual_seed(0)
-    tokenizer = models.train_bpe_tokenizer(TEXTS, vocab_size=300)
-    config = models.TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2, context_length=16)
-    model = models.build_tiny_gpt(config, tokenizer)
-    blocks = training.pack_blocks(training.tokenize_documents(tokenizer, TEXTS), 16)[:8]
+    tokenizer, model, blocks = tiny_model_and_blocks()
+    blocks = blocks[:8]
     trainer = Trainer(model=model, args=training.training_arguments("test"), eval_dataset=training.BlockDataset(blocks))
     assert trainer.evaluate()["eval_loss"] == pytest.approx(mean_loss(model, blocks), rel=1e-5)
 
 
 def test_generation_snapshots_record_text_at_the_requested_steps(tmp_cache):
-    torch.manual_seed(0)
-    tokenizer = models.train_bpe_tokenizer(TEXTS, vocab_size=300)
-    config = models.TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2, context_length=16)
-    model = models.build_tiny_gpt(config, tokenizer)
-    blocks = training.pack_blocks(training.tokenize_documents(tokenizer, TEXTS), 16)
+    tokenizer, model, blocks = tiny_model_and_blocks()
     snapshots = training.generation_snapshots(tokenizer, "the cat", at_steps=[0, 5], max_new_tokens=4)
     training.train_causal_lm(model, blocks, num_steps=5, run_name="test", callbacks=[snapshots], per_device_train_batch_size=4, disable_tqdm=True)
     assert sorted(snapshots.samples) == [0, 5] and all(isinstance(t, str) for t in snapshots.samples.values())
