@@ -263,3 +263,69 @@ def check_chat_format(format_chat: Callable[[str, str], str], tokenizer: Any) ->
         if result != expected:
             return report_check(exercise, False, f"expected {expected!r}, got {result!r}. Print tokenizer.chat_template to see the pieces.")
     return report_check(exercise, True)
+
+
+# --- Notebook 04: RAG ---
+
+
+def check_visible_ids(visible_ids: Callable[[Sequence[Mapping[str, Any]], str], list[str]]) -> bool:
+    """Check `visible_ids(documents, role) -> list[str]`: the ids a user with `role` may see, in document order."""
+    from .data import is_visible_to, load_handbook
+
+    exercise = "Exercise 1 (easy): the documents a role may see"
+    documents = load_handbook()
+    for role in ("all", "hr", "it"):
+        ok, answer = _call_safely(exercise, visible_ids, documents, role)
+        if not ok:
+            return False
+        expected = [d["doc_id"] for d in documents if is_visible_to(d, role)]
+        if not isinstance(answer, list):
+            return report_check(exercise, False, f"return a list of doc ids, got {type(answer).__name__}.")
+        if set(answer) - set(expected):
+            leaked = sorted(set(answer) - set(expected))[:3]
+            return report_check(exercise, False, f"role {role!r} must not see {leaked}: keep documents whose visibility is 'all' or the role itself.")
+        if answer != expected:
+            return report_check(exercise, False, f"role {role!r} should see {len(expected)} documents, you returned {len(answer)}; documents for everyone (visibility 'all') count too.")
+    return report_check(exercise, True)
+
+
+def check_rrf(fuse: Callable[[Sequence[Sequence[str]], int], list[str]]) -> bool:
+    """Check `fuse(rankings, k=60) -> list[str]` (reciprocal rank fusion) against `retrieval.reciprocal_rank_fusion`."""
+    from .retrieval import reciprocal_rank_fusion
+
+    exercise = "Exercise 2 (medium): reciprocal rank fusion"
+    cases = [
+        ([["a", "b", "c"], ["b", "c", "d"]], 60),
+        ([["x", "y"], ["z"], ["y", "z", "x"]], 1),
+        ([["x", "p", "q", "y"], ["p1", "p2", "p3", "y"], ["s1", "s2", "s3", "y"]], 1),  # 0-based ranks put x above y
+        ([["d1", "d2", "d3", "d4"], ["d4", "d3", "d2", "d1"]], 0),
+    ]
+    for rankings, k in cases:
+        ok, answer = _call_safely(exercise, fuse, rankings, k)
+        if not ok:
+            return False
+        expected = [doc_id for doc_id, _ in reciprocal_rank_fusion(rankings, k)]
+        if not isinstance(answer, list) or sorted(answer) != sorted(expected):
+            return report_check(exercise, False, f"for {rankings} return every document that appears in any ranking once, got {answer!r}.")
+        scores = dict(reciprocal_rank_fusion(rankings, k))
+        if [round(scores[d], 12) for d in answer] != [round(scores[d], 12) for d in expected]:
+            return report_check(exercise, False, f"for {rankings} with k={k} expected the order {expected}, got {answer}. Score = sum of 1 / (k + rank), ranks start at 1.")
+    return report_check(exercise, True)
+
+
+def check_search_all_above(search_all_above: Callable[[str, float], list[str]], vector_index: Any, embedder: Any) -> bool:
+    """Check `search_all_above(query, min_score) -> list[str]`: every document scoring at least `min_score`, however many."""
+    from .retrieval import search_above
+
+    exercise = "Exercise 3 (stretch): keep searching until results turn dissimilar"
+    for query, min_score in (("Which documents cover responsible AI?", 0.3), ("vacation days", 0.45), ("quantum chromodynamics", 0.9)):
+        ok, answer = _call_safely(exercise, search_all_above, query, min_score)
+        if not ok:
+            return False
+        expected = [doc_id for doc_id, _ in search_above(vector_index, embedder, query, min_score)]
+        if not isinstance(answer, list) or set(answer) != set(expected):
+            got = len(answer) if isinstance(answer, list) else type(answer).__name__
+            hint = "you stopped after one page: ask for more results while the last one still scores above the threshold" if isinstance(answer, list) and 0 < len(answer) < len(expected) and len(answer) % 5 == 0 else (
+                "keep exactly the documents whose score is >= min_score")
+            return report_check(exercise, False, f"for {query!r} at {min_score} expected {len(expected)} documents, got {got}: {hint}.")
+    return report_check(exercise, True)

@@ -117,3 +117,21 @@ def plot_bars(values: Mapping[str, float], title: str, ylabel: str, highlight: s
     ax.tick_params(axis="x", rotation=30 if len(names) > 5 else 0)
     fig.tight_layout()
     return fig
+
+
+def plot_grouped_bars(groups: Mapping[str, Mapping[str, float]], title: str, ylabel: str) -> Figure:
+    """Grouped bars: one group per outer key (e.g. a metric), one coloured bar per inner key (e.g. a retriever)."""
+    set_course_style()
+    if not groups:
+        raise ValueError("plot_grouped_bars needs at least one group of values.")
+    series = list(dict.fromkeys(name for values in groups.values() for name in values))
+    width = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.35 * len(groups) * len(series) + 2), 4))
+    for offset, (name, colour) in enumerate(zip(series, PALETTE * 3)):
+        xs = [i + (offset - (len(series) - 1) / 2) * width for i in range(len(groups))]
+        ax.bar(xs, [values.get(name, 0.0) for values in groups.values()], width=width, label=name, color=colour, edgecolor="black")
+    ax.set_xticks(range(len(groups)), list(groups))
+    ax.set(ylabel=ylabel, title=title)
+    ax.legend()
+    fig.tight_layout()
+    return fig

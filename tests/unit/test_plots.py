@@ -33,3 +33,11 @@ def test_tradeoff_labels_every_point():
     ax = figure.axes[0]
     assert [t.get_text() for t in ax.texts] == ["before", "0%", "25%"]
     assert len(ax.lines[0].get_xdata()) == 2  # the reference is not part of the curve
+
+
+def test_grouped_bars_draw_one_bar_per_series_and_group():
+    figure = plots.plot_grouped_bars({"recall@5": {"BM25": 0.6, "dense": 0.9}, "MRR": {"BM25": 0.5, "dense": 0.8}}, title="Dense wins", ylabel="score")
+    ax = figure.axes[0]
+    assert len(ax.patches) == 4 and [t.get_text() for t in ax.get_legend().get_texts()] == ["BM25", "dense"]
+    with pytest.raises(ValueError):
+        plots.plot_grouped_bars({}, title="t", ylabel="y")

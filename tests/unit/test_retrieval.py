@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from course_utils import retrieval
@@ -78,3 +79,164 @@ def test_chunk_tokens_overlaps_windows(embedder):
     assert first_ids[-10:] == second_ids[:10]
     with pytest.raises(ValueError):
         retrieval.chunk_tokens(text, tokenizer, chunk_size=10, overlap=10)
+
+
+# --- Notebook 04: index kinds, cached embeddings, keyword search, fusion, threshold search, windows ---
+
+
+@pytest.fixture(scope="module")
+def vectors(embedder):
+    return retrieval.embed_texts(embedder, TEXTS)
+
+
+@pytest.mark.parametrize("kind", retrieval.FAISS_KINDS)
+def test_every_index_kind_finds_a_document_from_its_own_vector(vectors, kind):
+    many = np.repeat(vectors, 20, axis=0) + 0.01 * np.random.default_rng(0).standard_normal((80, vectors.shape[1])).astype(np.float32)
+    ids = [f"doc-{i}" for i in range(len(many))]
+    vector_index = retrieval.index_from_vectors(ids, many, "all-MiniLM-L6-v2", kind=kind, nprobe=2)
+    hits = retrieval.search_vectors(vector_index, many[5], k=3)[0]
+    assert hits[0][0] == "doc-5" and len(hits) == 3
+
+
+def test_make_faiss_index_rejects_unknown_kinds_and_empty_input(vectors):
+    with pytest.raises(ValueError, match="Unknown index kind"):
+        retrieval.make_faiss_index(vectors, kind="annoy")
+    with pytest.raises(ValueError, match="non-empty 2-D"):
+        retrieval.make_faiss_index(np.zeros((0, 384), dtype=np.float32))
+
+
+def test_index_from_vectors_needs_one_unique_id_per_vector_and_an_embedder_name(vectors):
+    with pytest.raises(ValueError, match="one id per"):
+        retrieval.index_from_vectors(DOC_IDS[:2], vectors, "all-MiniLM-L6-v2")
+    with pytest.raises(ValueError, match="unique"):
+        retrieval.index_from_vectors(["a", "a", "b", "c"], vectors, "all-MiniLM-L6-v2")
+    with pytest.raises(ValueError, match="Name the embedder"):
+        retrieval.index_from_vectors(DOC_IDS, vectors, "")
+
+
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
+def test_allowed_ids_filter_works_for_approximate_indexes_too(vectors, kind):
+    many = np.repeat(vectors, 20, axis=0)
+    ids = [f"{DOC_IDS[i // 20]}-{i}" for i in range(len(many))]
+    vector_index = retrieval.index_from_vectors(ids, many, "all-MiniLM-L6-v2", kind=kind, nprobe=2)
+    allowed = [doc_id for doc_id in ids if doc_id.startswith("it-")]
+    hits = retrieval.search_vectors(vector_index, vectors[3], k=10, allowed_ids=allowed)[0]
+    assert hits and {doc_id for doc_id, _ in hits} <= set(allowed)
+
+
+def test_an_empty_allow_list_returns_nothing(index, embedder):
+    assert retrieval.search(index, embedder, "salary", k=3, allowed_ids=[]) == []
+
+
+def test_search_many_matches_search_one_query_at_a_time(index, embedder):
+    queries = ["printer paper jam", "vacation days"]
+    assert [retrieval.ranked_ids(h) for h in retrieval.search_many(index, embedder, queries, k=2)] == [
+        retrieval.ranked_ids(retrieval.search(index, embedder, q, k=2)) for q in queries
+    ]
+
+
+def test_search_rejects_a_list_instead_of_one_query(index, embedder):
+    with pytest.raises(TypeError, match="search_many"):
+        retrieval.search(index, embedder, ["a", "b"], k=1)
+
+
+def test_search_above_keeps_searching_past_the_first_page(embedder):
+    texts = [f"Employees in office {i} receive thirty days of paid vacation." for i in range(12)] + TEXTS
+    ids = [f"vacation-{i}" for i in range(12)] + DOC_IDS
+    vector_index = retrieval.build_vector_index(embedder, ids, texts)
+    hits = retrieval.search_above(vector_index, embedder, "paid vacation days for employees", min_score=0.5, page_size=5)
+    assert {f"vacation-{i}" for i in range(12)} <= set(retrieval.ranked_ids(hits))
+    assert all(score >= 0.5 for _, score in hits)
+    assert len(retrieval.search(vector_index, embedder, "paid vacation days for employees", k=5)) == 5
+    with pytest.raises(ValueError, match="page_size"):
+        retrieval.search_above(vector_index, embedder, "x", 0.5, page_size=0)
+
+
+def test_cached_embeddings_compute_once_and_then_read_the_cache(tmp_cache, embedder, monkeypatch):
+    first = retrieval.cached_embeddings(embedder, TEXTS, "unit")
+    monkeypatch.setattr(retrieval, "embed_texts", lambda *a, **k: pytest.fail("should read the cache"))
+    second = retrieval.cached_embeddings(embedder, TEXTS, "unit")
+    assert np.array_equal(first, second) and first.shape == (4, 384)
+    assert len(list((tmp_cache / "embeddings").glob("unit-*.npy"))) == 1
+
+
+def test_cached_embeddings_key_changes_with_the_texts():
+    assert retrieval.embeddings_path("x", "m", ["a"]) != retrieval.embeddings_path("x", "m", ["b"])
+    assert retrieval.embeddings_path("x", "m", ["a"]) != retrieval.embeddings_path("x", "other-model", ["a"])
+
+
+def test_cached_embeddings_reject_empty_input(embedder):
+    with pytest.raises(ValueError, match="non-empty"):
+        retrieval.cached_embeddings(embedder, [], "unit")
+
+
+def test_bm25_ranks_exact_word_matches_first_and_drops_unrelated_documents():
+    keyword_index = retrieval.build_bm25_index(DOC_IDS, TEXTS)
+    hits = retrieval.bm25_search(keyword_index, "printer jams tray", k=4)
+    assert hits[0][0] == "it-printer"
+    assert all(score > 0 for _, score in hits) and len(hits) == 1
+
+
+def test_bm25_allowed_ids_filter_before_ranking():
+    keyword_index = retrieval.build_bm25_index(DOC_IDS, TEXTS)
+    assert retrieval.bm25_search(keyword_index, "salary bands", k=4, allowed_ids=["it-password", "it-printer"]) == []
+    with pytest.raises(KeyError):
+        retrieval.bm25_search(keyword_index, "salary", allowed_ids=["nope"])
+
+
+def test_bm25_rejects_bad_input():
+    with pytest.raises(ValueError, match="non-empty"):
+        retrieval.build_bm25_index([], [])
+    with pytest.raises(ValueError, match="one id per"):
+        retrieval.build_bm25_index(["a"], ["x", "y"])
+    keyword_index = retrieval.build_bm25_index(DOC_IDS, TEXTS)
+    with pytest.raises(ValueError, match="k must be positive"):
+        retrieval.bm25_search(keyword_index, "x", k=0)
+
+
+def test_reciprocal_rank_fusion_rewards_documents_both_rankers_like():
+    fused = retrieval.reciprocal_rank_fusion([["a", "b", "c"], ["b", "c", "d"]], k=60)
+    assert retrieval.ranked_ids(fused) == ["b", "c", "a", "d"]
+    assert fused[0][1] == pytest.approx(1 / 62 + 1 / 61)
+    assert len(retrieval.reciprocal_rank_fusion([["a", "b"], ["c"]], top_n=2)) == 2
+
+
+def test_reciprocal_rank_fusion_rejects_bare_strings():
+    with pytest.raises(TypeError, match="list of rankings"):
+        retrieval.reciprocal_rank_fusion(["abc", "bcd"])
+
+
+def test_token_window_spans_keep_the_original_text_and_overlap(embedder):
+    tokenizer = embedder.tokenizer
+    text = " ".join(f"Word{i}." for i in range(80))
+    spans = retrieval.token_window_spans(text, tokenizer, chunk_size=40, overlap=10)
+    assert len(spans) >= 3 and spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert all(start < end for start, end in spans)
+    assert all(later_start < earlier_end for (_, earlier_end), (later_start, _) in zip(spans, spans[1:]))  # windows overlap
+    assert text[spans[0][0] : spans[0][1]].startswith("Word0.")  # case and punctuation survive (decode would lower-case)
+    assert retrieval.token_window_spans("   ", tokenizer, 10, 2) == []
+    with pytest.raises(ValueError):
+        retrieval.token_window_spans(text, tokenizer, chunk_size=10, overlap=10)
+
+
+def test_perturbed_copies_are_unit_vectors_near_their_base():
+    base = np.eye(4, dtype=np.float32)
+    copies = retrieval.perturbed_copies(base, n=50, noise=0.1, seed=0)
+    assert copies.shape == (50, 4) and np.allclose(np.linalg.norm(copies, axis=1), 1, atol=1e-5)
+    assert (copies.max(axis=1) > 0.9).all()  # each copy still points along one base vector
+    assert np.array_equal(copies, retrieval.perturbed_copies(base, n=50, noise=0.1, seed=0))
+    with pytest.raises(ValueError):
+        retrieval.perturbed_copies(base, n=0)
+
+
+def test_benchmark_index_measures_build_latency_and_recall_against_exact_search():
+    vectors = retrieval.perturbed_copies(np.eye(8, dtype=np.float32), n=400, noise=0.5, seed=0)
+    queries = retrieval.perturbed_copies(np.eye(8, dtype=np.float32), n=20, noise=0.5, seed=1)
+    exact = retrieval.exact_neighbours(vectors, queries, k=5)
+    assert exact.shape == (20, 5)
+    flat = retrieval.benchmark_index(vectors, queries, "flat", exact, n_timed=5)
+    assert flat["recall@5_vs_exact"] == 1.0 and flat["query_ms"] > 0 and flat["vectors"] == 400
+    hnsw = retrieval.benchmark_index(vectors, queries, "hnsw", exact, n_timed=5)
+    assert 0.5 <= hnsw["recall@5_vs_exact"] <= 1.0
+    with pytest.raises(ValueError, match="exact neighbours of every query"):
+        retrieval.benchmark_index(vectors, queries[:3], "flat", exact)

@@ -1,0 +1,356 @@
+import sys; sys.path.insert(0, __import__("os").path.dirname(__file__))
+from nbtools import build, colab_badge, COLAB_CELL
+
+cells = [
+("md", f"""
+# 03 · Instruction fine-tuning: teaching a model to answer
+
+{colab_badge("notebooks/03_instruction_finetuning.ipynb")}
+
+Notebook 02 ended with a model that knows the documentation's language but only completes text. Instruction
+fine-tuning (IFT) teaches a task from labelled examples: here, about 1,400 instruction/response pairs derived from the
+course's real corpora (classify a passage, give its title, repeat its first sentence, upper-case a sentence, answer an
+FAQ question). The article calls IFT fast and cheap, but warns that it needs labelled data, that the order of CPT and
+IFT matters, and that it can erode general abilities. Each of those is measured below, first on the course's tiny
+model, then with the same `peft` API on a real pretrained chat model.
+
+**Objectives** — after this notebook you can:
+- format instructions as chats with a template and special tokens, and mask the prompt out of the loss;
+- run full fine-tuning and LoRA (`peft`) and compare trainable parameters, time and score;
+- score instruction following automatically (exact match, token F1, stopping on time) with greedy decoding;
+- measure why the article says CPT first, then IFT, and how to limit IFT's cost to general ability;
+- train, save, reload and merge a LoRA adapter on SmolLM2-135M-Instruct, and do the same run with TRL's `SFTTrainer`.
+
+**Prerequisites:** notebook 02's CPT checkpoint (rebuilt with notebooks 01-02's recipes if missing: about 3 extra minutes).
+
+**Expected runtime:** about 4 minutes on a 2-core CPU (seven short training runs; the README lists the measured time); about 1 minute on a GPU.
+Saves the instruction-tuned model to the cache for notebooks 06-07.
+"""),
+("code", COLAB_CELL),
+("code", """
+from course_utils.runtime import banner, seed_everything
+from course_utils.results import NotebookResults
+
+print(banner())
+seed_everything(0)
+results = NotebookResults("03_instruction_finetuning")
+"""),
+("md", """
+## 1. Instructions as chats
+A chat template turns a conversation into one string with role markers. Our tokenizer reserved `<|user|>` and
+`<|assistant|>` back in notebook 01, so they are single tokens the model can learn; `<|endoftext|>` ends the answer.
+"""),
+("code", """
+from course_utils import data
+from course_utils.finetuning import add_chat_template, user_content
+from course_utils.recipes import IFT, ensure_cpt
+
+cpt_model, tokenizer = ensure_cpt()
+add_chat_template(tokenizer)
+record = data.load_instructions("train", task="source")[0]
+chat = [{"role": "user", "content": user_content(record)}, {"role": "assistant", "content": record["output"]}]
+print(tokenizer.apply_chat_template(chat, tokenize=False))
+"""),
+("md", """
+## 2. Loss masking, token by token
+The model should learn to produce answers, not to predict the user's question. So the labels of the prompt tokens are
+set to -100, which the cross-entropy loss skips; only the assistant's tokens (and the closing `<|endoftext|>`) are scored.
+"""),
+("code", """
+import pandas as pd
+from course_utils.finetuning import tokenize_example
+
+example = tokenize_example(tokenizer, data.load_instructions("train", task="title")[1], IFT.max_length)
+tokens = tokenizer.convert_ids_to_tokens(example["input_ids"])
+table = pd.DataFrame({"token": tokens, "label": ["masked" if label == -100 else label for label in example["labels"]]})
+display(table.tail(14).T)
+print(f"{sum(label != -100 for label in example['labels'])} of {len(tokens)} tokens are scored")
+"""),
+("md", """
+## 3. The score before fine-tuning
+Every model in this notebook answers the same held-out test instructions (a few per task family), greedily. Each task
+has an automatic metric: exact match for `source` and `uppercase`, token F1 for `title`, `first_sentence` and
+`faq_answer`. The overall score is the mean over task families; "stops" is how often the model ends its answer by itself.
+"""),
+("code", """
+from course_utils.finetuning import instruction_score
+from course_utils.recipes import instruction_eval_set
+
+eval_set = instruction_eval_set(IFT)
+scores = {"CPT model (no IFT)": instruction_score(cpt_model, tokenizer, eval_set, IFT.max_new_tokens)}
+results.report("base_score", scores["CPT model (no IFT)"].overall, f"instruction score before IFT ({len(eval_set)} test instructions)")
+results.report("base_stops", scores["CPT model (no IFT)"].stops, "answers that stop by themselves, before IFT")
+"""),
+("md", """
+## 4. Full fine-tuning, prompt masked
+All parameters train. `run_ift` is HF `Trainer` with a collator that pads inputs and pads labels with -100.
+"""),
+("code", """
+import copy
+from course_utils.finetuning import training_state_bytes
+from course_utils.models import count_parameters
+from course_utils.recipes import ift_examples, run_ift
+
+examples = ift_examples(tokenizer, IFT)
+ift_model = copy.deepcopy(cpt_model)
+runs = {"full, masked": run_ift(ift_model, tokenizer, examples, IFT, run_name="03_full")}
+scores["full, masked"] = instruction_score(ift_model, tokenizer, eval_set, IFT.max_new_tokens)
+results.report("ift_score", scores["full, masked"].overall, "instruction score after full IFT")
+results.report("ift_stops", scores["full, masked"].stops, "answers that stop by themselves, after IFT")
+results.report("full_trainable", count_parameters(ift_model, trainable_only=True), "trainable parameters, full fine-tuning")
+"""),
+("code", """
+for task, value in scores["full, masked"].per_task.items():
+    print(f"{task:<15} {value:.2f}")
+for record, answer in list(zip(eval_set, scores["full, masked"].answers))[:: IFT.eval_per_task]:
+    print(f"\\n[{record['task']}] reference: {record['output'][:70]!r}\\n{'':>{len(record['task']) + 3}}model:     {answer[:70]!r}")
+"""),
+("md", """
+Read the per-task scores. IFT taught the *behaviour*: answer in the expected format and stop. The classification
+task is learned; tasks that need copying or knowledge the model does not have (an FAQ answer) stay poor. IFT shapes how
+a model answers; it does not add facts, which is what CPT (notebook 02) or retrieval (notebook 04) are for.
+
+## 5. Does masking matter?
+The same run with labels on every token, prompt included:
+"""),
+("code", """
+unmasked_model = copy.deepcopy(cpt_model)
+runs["full, unmasked"] = run_ift(unmasked_model, tokenizer, ift_examples(tokenizer, IFT, mask_prompt=False), IFT, run_name="03_unmasked", disable_tqdm=True)
+scores["full, unmasked"] = instruction_score(unmasked_model, tokenizer, eval_set, IFT.max_new_tokens)
+results.report("unmasked_score", scores["full, unmasked"].overall, "instruction score, prompt not masked")
+"""),
+("md", """
+Without masking, most of each example's loss comes from the prompt (long passages), so the same number of steps
+spends most of its gradient on predicting inputs rather than answers.
+
+## 6. LoRA: train 1-2% of the parameters
+LoRA freezes the model and learns, for each chosen weight matrix W (d_in × d_out), a low-rank update B·A with
+A: r × d_in and B: d_out × r, so each adapted matrix adds r × (d_in + d_out) trainable parameters.
+"""),
+("code", """
+from course_utils.finetuning import lora_model, lora_parameter_formula
+
+targets = ("c_attn", "c_proj", "c_fc")
+lora = lora_model(copy.deepcopy(cpt_model), r=IFT.lora_r, target_modules=targets)
+formula = lora_parameter_formula(cpt_model, targets, IFT.lora_r)
+results.report("lora_trainable", count_parameters(lora, trainable_only=True), "trainable parameters, LoRA")
+print(f"formula r x (d_in + d_out) over the adapted matrices: {formula:,}")
+results.report("lora_fraction", count_parameters(lora, trainable_only=True) / count_parameters(lora), "LoRA's share of all parameters")
+runs["LoRA"] = run_ift(lora, tokenizer, examples, IFT, run_name="03_lora", disable_tqdm=True)
+scores["LoRA"] = instruction_score(lora, tokenizer, eval_set, IFT.max_new_tokens)
+results.report("lora_score", scores["LoRA"].overall, "instruction score after LoRA IFT")
+"""),
+("code", """
+trainable = {"full, masked": results.metrics["full_trainable"]["value"], "LoRA": results.metrics["lora_trainable"]["value"]}
+pd.DataFrame({
+    name: {"trainable parameters": trainable[name], "training-state memory (MB)": training_state_bytes(trainable[name]) / 1e6,
+           "wall time (s)": round(runs[name].seconds, 1), "instruction score": round(scores[name].overall, 3)}
+    for name in trainable
+})
+"""),
+("md", """
+With the same learning rate and steps, LoRA learns more slowly here: adapters are usually trained with a learning
+rate several times higher than full fine-tuning (try it: `dataclasses.replace(IFT, lr=1e-2)`). Training-state memory is computed from the counts (fp32 gradients plus AdamW's two moments, 12 bytes per trainable
+parameter); the weights themselves are the same for both. On a tiny model LoRA saves little time, since the frozen
+forward and backward passes still run; on a 7B model that memory difference is what lets fine-tuning fit on one GPU.
+
+## 7. The order matters: CPT then IFT, or IFT then CPT?
+The article recommends CPT first, then IFT, and warns that the reverse order may make the model forget its
+instructions. We test it: instruction-tune notebook 01's model (no domain knowledge yet), score it, then run notebook
+02's CPT on it and score it again.
+"""),
+("code", """
+from course_utils.models import load_checkpoint
+from course_utils.recipes import CPT, PRETRAIN, continue_pretraining, domain_texts, to_blocks
+
+reverse_model, _ = load_checkpoint("01_pretrained")
+run_ift(reverse_model, tokenizer, examples, IFT, run_name="03_ift_first", disable_tqdm=True)
+scores["IFT only (no CPT)"] = instruction_score(reverse_model, tokenizer, eval_set, IFT.max_new_tokens)
+domain_train_blocks, domain_val_blocks = to_blocks(tokenizer, *domain_texts(CPT), PRETRAIN.model.context_length, CPT.n_eval_blocks)
+continue_pretraining(reverse_model, domain_train_blocks, {"domain": domain_val_blocks}, CPT, run_name="03_then_cpt", disable_tqdm=True)
+scores["IFT, then CPT"] = instruction_score(reverse_model, tokenizer, eval_set, IFT.max_new_tokens)
+results.report("ift_then_cpt_score", scores["IFT, then CPT"].overall, "instruction score, IFT then CPT")
+results.report("ift_then_cpt_stops", scores["IFT, then CPT"].stops, "answers that stop by themselves, IFT then CPT")
+results.report("cpt_then_ift_score", scores["full, masked"].overall, "instruction score, CPT then IFT (section 4)")
+"""),
+("code", """
+from course_utils.plots import plot_bars
+
+order = {name: scores[name].overall for name in ("CPT model (no IFT)", "IFT only (no CPT)", "IFT, then CPT", "full, masked")}
+order["CPT, then IFT"] = order.pop("full, masked")
+plot_bars(order, title="IFT before CPT is forgotten; CPT then IFT keeps it", ylabel="instruction score (0-1)", highlight="CPT, then IFT");
+"""),
+("md", """
+CPT is plain next-token training on documents that contain no `<|assistant|>` turns, so nothing keeps the answering
+behaviour alive: it is overwritten like Austen was in notebook 02. Doing IFT last leaves it intact.
+
+## 8. IFT's cost to general ability, and the fix
+The article: IFT may reduce general capabilities, so include general examples in training and evaluation. We measure
+general (Austen) perplexity before and after IFT, then re-run IFT with plain Austen blocks mixed into the data. Which
+way IFT moves it depends on what the IFT data contains: ours has Austen passages as *inputs* of some tasks, but their
+tokens are masked, so they teach little Austen. The mixed-in blocks are scored on every token.
+"""),
+("code", """
+import torch
+from course_utils.evaluation import perplexity
+from course_utils.recipes import general_texts
+
+general_train_blocks, general_val_blocks = to_blocks(tokenizer, *general_texts(PRETRAIN), PRETRAIN.model.context_length, PRETRAIN.n_eval_blocks)
+results.report("general_ppl_before_ift", perplexity(cpt_model, general_val_blocks), "general perplexity of the CPT model")
+results.report("general_ppl_after_ift", perplexity(ift_model, general_val_blocks), "general perplexity after IFT")
+
+n_general = round(len(examples) * IFT.general_mix_fraction / (1 - IFT.general_mix_fraction))
+general_examples = [{"input_ids": block.tolist(), "labels": block.tolist()} for block in general_train_blocks[:n_general]]
+mixed = [examples[i] if i < len(examples) else general_examples[i - len(examples)] for i in torch.randperm(len(examples) + n_general, generator=torch.Generator().manual_seed(0)).tolist()]
+mixed_model = copy.deepcopy(cpt_model)
+run_ift(mixed_model, tokenizer, mixed, IFT, run_name="03_mixed", disable_tqdm=True)
+scores["full, with general mix"] = instruction_score(mixed_model, tokenizer, eval_set, IFT.max_new_tokens)
+results.report("general_ppl_mixed_ift", perplexity(mixed_model, general_val_blocks), f"general perplexity after IFT with {IFT.general_mix_fraction:.0%} general text")
+results.report("mixed_score", scores["full, with general mix"].overall, "instruction score with the general mix")
+"""),
+("md", """
+## 9. The production path: TRL's `SFTTrainer`
+Everything in sections 2-4 (chat formatting, masking the prompt, padding, the training loop) is what TRL's
+`SFTTrainer` does for a prompt/completion dataset with `completion_only_loss=True`. Same data, same steps, same model:
+"""),
+("code", """
+from course_utils.finetuning import trl_sft
+
+trl_model = copy.deepcopy(cpt_model)
+trl_sft(trl_model, tokenizer, data.load_instructions("train"), num_steps=IFT.num_steps, run_name="03_trl", max_length=IFT.max_length,
+        per_device_train_batch_size=IFT.batch_size, learning_rate=IFT.lr, warmup_steps=5, seed=IFT.seed, disable_tqdm=True)
+scores["TRL SFTTrainer"] = instruction_score(trl_model, tokenizer, eval_set, IFT.max_new_tokens)
+results.report("trl_score", scores["TRL SFTTrainer"].overall, "instruction score, TRL SFTTrainer")
+"""),
+("md", """
+`trl_sft` builds an `SFTConfig` with the course defaults. On a CPU, set `bf16=False` and leave gradient checkpointing
+off explicitly: SFTConfig turns both on by default, and bf16 training on these cores was measured about 20 times slower
+than fp32.
+
+## 10. The same `peft` API on a real model: SmolLM2-135M-Instruct
+A LoRA adapter teaches the shipped chat model the handbook's answer style: given a policy and a question, answer with
+the exact words from the policy and nothing else. A few steps on the handbook's *training* questions, scored on held-out
+*test* questions (answer contained in the reply).
+"""),
+("code", """
+import dataclasses
+from course_utils.finetuning import handbook_answer_records, tokenize_examples
+from course_utils.pretrained import load_chat_model
+
+smol, smol_tokenizer = load_chat_model(device="cpu")
+handbook = data.load_handbook()
+smol_train = tokenize_examples(smol_tokenizer, handbook_answer_records(data.load_handbook_questions("train"), handbook)[:24], max_length=400)
+smol_test = handbook_answer_records(data.load_handbook_questions("test"), handbook)[:6]
+before = instruction_score(smol, smol_tokenizer, smol_test, max_new_tokens=24)
+results.report("smol_handbook_before", before.overall, "SmolLM2 handbook answers correct, before LoRA")
+smol_lora = lora_model(smol, r=8, target_modules=("q_proj", "v_proj"))
+smol_recipe = dataclasses.replace(IFT, num_steps=12, batch_size=2, lr=1e-3)
+smol_run = run_ift(smol_lora, smol_tokenizer, smol_train, smol_recipe, run_name="03_smol_lora", disable_tqdm=True)
+after = instruction_score(smol_lora, smol_tokenizer, smol_test, max_new_tokens=24)
+results.report("smol_handbook_after", after.overall, "SmolLM2 handbook answers correct, after LoRA")
+results.report("smol_lora_seconds", smol_run.seconds, "SmolLM2 LoRA training time", unit="s")
+"""),
+("code", """
+for record, old, new in zip(smol_test[:3], before.answers, after.answers):
+    print(f"reference: {record['output']!r}\\n  before: {old[:80]!r}\\n  after:  {new[:80]!r}")
+"""),
+("md", "An adapter is a few hundred kilobytes: save it, load it onto a fresh base model, and merge it into the weights for deployment."),
+("code", """
+from peft import PeftModel
+from course_utils.paths import artifact_path
+
+adapter_dir = artifact_path("adapters", "03_smollm2_handbook")
+smol_lora.save_pretrained(adapter_dir)
+print(f"adapter size: {sum(f.stat().st_size for f in adapter_dir.rglob('*')) / 1e6:.1f} MB")
+base, _ = load_chat_model(device="cpu")
+merged = PeftModel.from_pretrained(base, adapter_dir).merge_and_unload()
+merged_score = instruction_score(merged, smol_tokenizer, smol_test, max_new_tokens=24)
+results.report("smol_merged_matches", float(merged_score.answers == after.answers), "merged model answers exactly as the adapter did (1 = yes)")
+"""),
+("md", """
+## 11. Save for notebooks 06-07
+The full, masked IFT model from section 4 (`ensure_ift()` rebuilds exactly this one).
+"""),
+("code", """
+from course_utils.models import save_checkpoint
+
+print("saved to", save_checkpoint(ift_model, tokenizer, "03_ift", {"recipe": repr(IFT), "seconds": runs["full, masked"].seconds, "tokens_seen": runs["full, masked"].tokens_seen}))
+pd.DataFrame({name: {"score": round(s.overall, 3), "stops": round(s.stops, 2)} for name, s in scores.items()}).T
+"""),
+("md", """
+## 12. Exercises
+
+**Exercise 1 (easy).** Write `mask_prompt_labels(input_ids: list[int], n_prompt_tokens: int) -> list[int]` returning the
+labels for one example: -100 for the prompt tokens, the token id everywhere else.
+"""),
+("code", """
+from course_utils.exercises import check_prompt_mask
+
+
+def mask_prompt_labels(input_ids: list[int], n_prompt_tokens: int) -> list[int]:
+    raise NotImplementedError  # <- your code here
+
+
+check_prompt_mask(mask_prompt_labels);
+"""),
+("md", """
+**Exercise 2 (medium).** Write `lora_parameters(shapes: list[tuple[int, int]], r: int) -> int`: the trainable parameters
+LoRA adds for weight matrices of the given (d_in, d_out) shapes at rank r.
+"""),
+("code", """
+from course_utils.exercises import check_lora_parameters
+
+
+def lora_parameters(shapes: list[tuple[int, int]], r: int) -> int:
+    raise NotImplementedError  # <- your code here
+
+
+check_lora_parameters(lora_parameters);
+"""),
+("md", """
+**Exercise 3 (stretch).** Write `format_chat(user_content: str, answer: str) -> str` that produces, by hand, exactly the
+string the tiny model's chat template makes for a one-turn conversation (user, then assistant).
+"""),
+("code", """
+from course_utils.exercises import check_chat_format
+
+
+def format_chat(user_content: str, answer: str) -> str:
+    raise NotImplementedError  # <- your code here
+
+
+check_chat_format(format_chat, tokenizer);
+"""),
+("md", "## 13. Summary\nWhat this run measured:"),
+("code", """
+from IPython.display import Markdown
+
+Markdown(results.table())
+"""),
+("md", """
+**What to remember**
+- IFT teaches behaviour (format, task, when to stop) from labelled examples, in minutes; it does not add knowledge.
+- Mask the prompt: the loss should reward answers, not predicting the question.
+- LoRA trains a small fraction of the parameters for a similar result; its savings are memory, and they grow with the model.
+- Order: CPT first, IFT last. CPT after IFT overwrites the answering behaviour.
+- Measure general ability too; mixing general data into IFT limits the damage.
+- In practice, use TRL's `SFTTrainer` (with `bf16=False` on CPU) and `peft`; save adapters, merge them to deploy.
+
+## Troubleshooting
+- **The first cell takes minutes:** notebooks 01-02's checkpoints were missing and are being rebuilt (once).
+- **`IndexError: index out of range` in generation:** a prompt plus new tokens exceeded the tiny model's 128-token
+  context; `instruction_score` cuts inputs to fit, so call it rather than `model.generate` directly.
+- **SFTTrainer is extremely slow on CPU:** `bf16=True` or gradient checkpointing is on; `trl_sft` turns both off.
+- **Scores differ slightly from the committed outputs:** a handful of test instructions per task means one answer moves
+  a task's score visibly; the tests check directions and wide ranges.
+
+## Further reading
+- Ouyang et al., *Training language models to follow instructions with human feedback* (2022) — IFT at scale.
+- Hu et al., *LoRA: Low-Rank Adaptation of Large Language Models* (2021), and the `peft` documentation.
+- Hugging Face *smol-course*, instruction tuning module — `SFTTrainer` on SmolLM2.
+- Luo et al., *An Empirical Study of Catastrophic Forgetting in LLMs During Continual Fine-tuning* (2023).
+- Next: **04 · RAG**, which gives a model knowledge at question time instead of training time.
+"""),
+]
+build(cells, "notebooks/03_instruction_finetuning.ipynb")
+print("written")

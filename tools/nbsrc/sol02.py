@@ -1,0 +1,59 @@
+import sys; sys.path.insert(0, __import__("os").path.dirname(__file__))
+from nbtools import build, colab_badge, COLAB_CELL
+cells = [
+("md", f"""
+# 02 · Continued pre-training — exercise solutions
+
+{colab_badge("solutions/02_continued_pretraining_solutions.ipynb")}
+
+Worked solutions to the exercises of `notebooks/02_continued_pretraining.ipynb`. They need notebook 01's tokenizer,
+loaded from the cache (or rebuilt with notebook 01's recipe if it is missing).
+"""),
+("code", COLAB_CELL.replace("%cd /content/course/notebooks", "%cd /content/course/solutions")),
+("code", """
+from course_utils.recipes import ensure_pretrained
+
+_, tokenizer = ensure_pretrained()
+"""),
+("md", "**Exercise 1 (easy).** A context of C tokens holds C / (tokens per word) words."),
+("code", """
+from course_utils.exercises import check_words_per_context
+from course_utils.models import tokens_per_word
+
+
+def words_per_context(tokenizer, texts: list[str], context_length: int) -> float:
+    return context_length / tokens_per_word(tokenizer, texts)
+
+
+assert check_words_per_context(words_per_context, tokenizer)
+"""),
+("md", "**Exercise 2 (medium).** With n domain blocks and g general ones, g / (n + g) = f gives g = n·f / (1 − f)."),
+("code", """
+from course_utils.exercises import check_replay_blocks
+
+
+def replay_blocks_needed(n_domain_blocks: int, replay_fraction: float) -> int:
+    return round(n_domain_blocks * replay_fraction / (1 - replay_fraction))
+
+
+assert check_replay_blocks(replay_blocks_needed)
+"""),
+("md", "**Exercise 3 (stretch).** One stream of ids with a separator after each document, then a reshape."),
+("code", """
+import torch
+from course_utils.exercises import check_packing
+
+
+def pack_with_separator(tokenizer, texts: list[str], block_size: int) -> torch.Tensor:
+    stream = []
+    for text in texts:
+        stream += tokenizer(text)["input_ids"] + [tokenizer.eos_token_id]
+    n_blocks = len(stream) // block_size
+    return torch.tensor(stream[: n_blocks * block_size], dtype=torch.long).view(n_blocks, block_size)
+
+
+assert check_packing(pack_with_separator, tokenizer)
+"""),
+]
+build(cells, "solutions/02_continued_pretraining_solutions.ipynb")
+print("written")
