@@ -97,9 +97,12 @@ def instruction_tune(model: Any, tokenizer: Any, examples: list[dict[str, list[i
     return history
 
 
-def lora_model(model: Any, r: int = 8, alpha: int = 16, target_modules: Sequence[str] = ("c_attn", "c_proj", "c_fc")) -> Any:
+def lora_model(model: Any, r: int = 8, alpha: int = 16, target_modules: Sequence[str] = ("c_attn", "c_proj", "c_fc"), seed: int = 0) -> Any:
     """Wrap `model` with LoRA adapters (peft) on the named modules; only the adapters train."""
+    import torch
     from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(seed)  # A is initialised at random: seed it, or the score depends on every earlier cell
 
     config = LoraConfig(r=r, lora_alpha=alpha, target_modules=list(target_modules), lora_dropout=0.0, bias="none", task_type="CAUSAL_LM")
     return get_peft_model(model, config)

@@ -13,6 +13,8 @@ import os
 import platform
 import random
 import socket
+import threading
+import time
 
 from collections.abc import Iterator
 
@@ -134,3 +136,46 @@ def maybe_block_network() -> None:
     """Call `block_network` when the environment variable `COURSE_BLOCK_NETWORK=1` is set."""
     if os.environ.get(BLOCK_NETWORK_ENV_VAR) == "1":
         block_network()
+
+
+def current_rss_bytes() -> int:
+    """Resident memory of this process now, in bytes."""
+    import psutil
+
+    return psutil.Process().memory_info().rss
+
+
+class PeakRssSampler:
+    """Context manager that samples this process's RSS in a background thread; `.growth_bytes` is peak minus start.
+
+    CPU has no `torch.cuda.max_memory_allocated`, so memory a step needs is read from the operating system: the peak
+    resident size while the block ran, minus the size when it started (memory the allocator reuses is not counted).
+    """
+
+    def __init__(self, interval_s: float = 0.005) -> None:
+        self.interval_s = interval_s
+        self.start_bytes = self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def growth_bytes(self) -> int:
+        """Peak RSS during the block minus RSS when it started (never negative)."""
+        return max(0, self.peak_bytes - self.start_bytes)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak_bytes = max(self.peak_bytes, current_rss_bytes())
+            time.sleep(self.interval_s)
+
+    def __enter__(self) -> "PeakRssSampler":
+        self.start_bytes = self.peak_bytes = current_rss_bytes()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.peak_bytes = max(self.peak_bytes, current_rss_bytes())

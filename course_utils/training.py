@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .paths import artifact_path
-from .runtime import pick_device, supports_bf16
+from .runtime import PeakRssSampler, pick_device, supports_bf16
 
 
 def tokenize_documents(tokenizer: Any, texts: Iterable[str]) -> list[int]:
@@ -94,6 +94,8 @@ class TrainingHistory:
     seconds: float = 0.0
     tokens_seen: int = 0
     batch_size: int = 0
+    optimizer_state_bytes: int = 0  # measured: bytes of the optimizer's tensors (AdamW: two moments per trainable parameter)
+    peak_rss_growth_bytes: int = 0  # measured: peak process memory while training minus memory before it
 
     @property
     def tokens_per_second(self) -> float:
@@ -217,7 +219,22 @@ def fit(
     if evaluating:  # the step-0 point of every validation curve
         trainer.evaluate()
     started = time.perf_counter()
-    trainer.train()
+    with PeakRssSampler() as memory:
+        trainer.train()
     history.seconds = time.perf_counter() - started
+    history.peak_rss_growth_bytes = memory.growth_bytes
+    history.optimizer_state_bytes = optimizer_state_bytes(trainer.optimizer)
     model.eval()
     return history
+
+
+def optimizer_state_bytes(optimizer: Any) -> int:
+    """Bytes held by an optimizer's state tensors (e.g. AdamW's exp_avg and exp_avg_sq), counted tensor by tensor."""
+    import torch
+
+    return sum(
+        value.numel() * value.element_size()
+        for state in optimizer.state.values()
+        for value in state.values()
+        if isinstance(value, torch.Tensor)
+    )

@@ -35,4 +35,18 @@ def test_trl_sfttrainer_matches_the_hand_assembled_run(numbers):
 
 def test_smollm_lora_adapter_merges_without_changing_answers(numbers):
     assert numbers["smol_merged_matches"] == 1.0
-    assert numbers["smol_handbook_after"] >= numbers["smol_handbook_before"]
+    # 12 held-out questions; measured 1/12 -> 4/12 after 12 LoRA steps: require at least two more right answers
+    assert numbers["smol_handbook_after"] >= numbers["smol_handbook_before"] + 2 / 12
+
+
+def test_lora_needs_its_own_learning_rate_to_match_full_fine_tuning(numbers):
+    # at full FT's lr and steps the zero-initialised adapters barely move (measured ~0.015 vs ~0.2);
+    # with 5x lr and 2x steps LoRA reaches full fine-tuning's score within one task's worth (0.2)
+    assert numbers["lora_same_settings_score"] < numbers["ift_score"] - 0.1
+    assert numbers["lora_score"] >= numbers["ift_score"] - 0.1
+
+
+def test_lora_optimizer_state_is_measured_twenty_times_smaller(numbers):
+    # AdamW's measured state scales with trainable parameters: LoRA trains < 1/20 of them
+    assert numbers["lora_optimizer_state_mb"] < numbers["full_optimizer_state_mb"] / 20
+    assert numbers["full_optimizer_state_mb"] > 1.0  # ~1.4M parameters x 8 bytes

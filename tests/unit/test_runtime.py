@@ -1,5 +1,6 @@
 import random
 import socket
+import time
 
 import numpy as np
 import pytest
@@ -48,3 +49,13 @@ def test_network_guard_blocks_outbound_but_allows_loopback():
     server.listen(1)
     with server, socket.socket() as client:
         client.connect(server.getsockname())  # loopback stays allowed (Jupyter kernels use it)
+
+
+def test_peak_rss_sampler_sees_a_temporary_allocation():
+    from course_utils.runtime import PeakRssSampler
+
+    with PeakRssSampler() as memory:
+        block = np.ones(200 * 2**20 // 8)  # 200 MiB, touched so the pages are resident
+        time.sleep(0.05)
+        del block
+    assert memory.growth_bytes > 150 * 2**20

@@ -52,6 +52,10 @@ def test_train_causal_lm_lowers_the_loss_and_records_history(tmp_cache):
     assert len(history.train_loss) == 4 and history.eval_steps == [0, 20, 40]
     assert list(history.eval_loss) == ["validation"] and len(history.eval_loss["validation"]) == 3
     assert history.tokens_seen == 40 * 8 * 16 and history.tokens_per_second > 0
+    # AdamW keeps two fp32 moments per parameter (8 bytes) plus a 4-byte step counter per tensor
+    n_params, n_tensors = models.count_parameters(model), len(list(model.parameters()))
+    assert 8 * n_params <= history.optimizer_state_bytes <= 8 * n_params + 4 * n_tensors
+    assert history.peak_rss_growth_bytes >= 0
 
 
 def test_train_causal_lm_rejects_zero_steps(tmp_cache):
