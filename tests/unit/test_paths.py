@@ -77,3 +77,16 @@ def test_ensure_artifact_builds_once_and_then_reuses(tmp_cache):
 def test_write_text_atomic_writes_the_whole_text(tmp_path):
     path = paths.write_text_atomic(tmp_path / "a" / "b.json", '{"x": 1}')
     assert path.read_text() == '{"x": 1}'
+
+
+def test_prepare_runs_every_setup_step_and_times_it(monkeypatch):
+    from course_utils import pretrained, prepare, rag
+
+    calls = []
+    monkeypatch.setattr(pretrained, "shipped_model_path", lambda model: calls.append("embedder"))
+    monkeypatch.setattr(pretrained, "chat_model_folder", lambda: calls.append("chat"))
+    monkeypatch.setattr(rag, "ensure_handbook_index", lambda: calls.append("handbook"))
+    monkeypatch.setattr(rag, "ensure_domain_index", lambda: calls.append("domain"))
+    seconds = prepare.prepare()
+    assert calls == ["embedder", "chat", "handbook", "domain"]
+    assert len(seconds) == 4 and all(value >= 0 for value in seconds.values())

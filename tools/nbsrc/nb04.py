@@ -25,9 +25,10 @@ which document, and documents that carry instructions.
 **Prerequisites:** notebook 00 (it converts the chat model once; if you skipped it, the first load here does it, about
 25 s). No trained model is needed. This notebook saves the handbook and domain indexes that notebooks 05-07 use.
 
-**Expected runtime:** on a 2-core CPU, about 2 minutes once the embeddings are cached (110 s measured). The first run
-also embeds the whole documentation corpus and the fixed-size chunks once and caches them: about 3.5 minutes in all
-(200 s measured; section 2 prints the estimate for your machine). Well under a minute on a GPU.
+**Expected runtime:** on a 2-core CPU, about 2 minutes when the corpus embeddings are in the cache: `make setup` (or
+`python -m course_utils.prepare`) computes them once, and every later run reads them. Without that step the first run
+embeds the whole documentation corpus itself, about 1.5 minutes more (section 2 prints the estimate for your machine).
+Well under a minute on a GPU.
 """),
 ("code", COLAB_CELL),
 ("code", """
