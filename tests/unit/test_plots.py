@@ -41,3 +41,37 @@ def test_grouped_bars_draw_one_bar_per_series_and_group():
     assert len(ax.patches) == 4 and [t.get_text() for t in ax.get_legend().get_texts()] == ["BM25", "dense"]
     with pytest.raises(ValueError):
         plots.plot_grouped_bars({}, title="t", ylabel="y")
+
+
+def test_projections_draw_one_panel_per_entry_and_one_point_per_label():
+    panels = {"before": [(0.0, 0.0), (0.1, 0.0), (1.0, 1.0)], "after": [(0.0, 0.0), (0.9, 0.0), (1.0, 2.0)]}
+    figure = plots.plot_projections(panels, labels=["a", "a", "b"], title="Variants move apart", annotations=["de", "fr", "x"])
+    assert [ax.get_title() for ax in figure.axes] == ["before", "after"]
+    assert sum(len(c.get_offsets()) for c in figure.axes[0].collections) == 3
+    assert [t.get_text() for t in figure.axes[1].texts] == ["de", "fr", "x"]
+    many = plots.plot_projections({"p": [(float(i), 0.0) for i in range(9)]}, labels=[str(i) for i in range(9)], title="t")
+    assert len({tuple(c.get_facecolor()[0]) for c in many.axes[0].collections}) == 9  # one colour per cluster, even past the palette
+    with pytest.raises(ValueError, match="one \\(x, y\\) point per label"):
+        plots.plot_projections({"before": [(0.0, 0.0)]}, labels=["a", "b"], title="t")
+
+
+def test_heatmap_annotates_every_cell_and_marks_missing_ones():
+    matrix = {"chat, zero-shot": {"SmolLM2": 0.75, "Gemma": 0.25}, "raw text, 3-shot": {"SmolLM2": 0.5}}
+    figure = plots.plot_heatmap(matrix, title="The best prompt depends on the model", xlabel="model", ylabel="prompt variant")
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["0.75", "0.25", "0.50", "n/a"]
+    assert ax.texts[-1].get_color() == "black"  # readable on the grey of a missing cell
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["chat, zero-shot", "raw text, 3-shot"]
+    with pytest.raises(ValueError, match="at least one row"):
+        plots.plot_heatmap({}, title="t", xlabel="x", ylabel="y")
+
+
+def test_quality_vs_cost_draws_one_point_per_approach_per_panel_with_one_legend():
+    panels = {"compute (FLOPs)": {"RAG": (0.0, 0.2), "IFT": (1e12, 0.0)}, "seconds per answer": {"RAG": (1.5, 0.2), "IFT": (0.01, 0.0)}}
+    figure = plots.plot_quality_vs_cost(panels, title="Retrieval buys accuracy", ylabel="accuracy", symlog_x=("compute (FLOPs)",))
+    first, second = figure.axes
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == ["RAG", "IFT"] and len(first.collections) == 2
+    assert first.get_xscale() == "symlog" and second.get_xscale() == "linear"
+    assert first.collections[0].get_facecolor().tolist() == second.collections[0].get_facecolor().tolist()  # one colour per approach
+    with pytest.raises(ValueError, match="at least one panel"):
+        plots.plot_quality_vs_cost({}, title="t", ylabel="y")

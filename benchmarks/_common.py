@@ -1,0 +1,55 @@
+"""Shared by the benchmark scripts: the machine's description, how busy it was, and where results go.
+
+Each benchmark writes `<cache>/benchmarks/<name>.json` (gitignored); `run_benchmarks.py` runs them all and
+turns those files into the committed `benchmarks/RESULTS.md`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from course_utils.paths import artifact_path, write_text_atomic
+from course_utils.run_all import load_average, machine_description
+
+
+def result_path(name: str) -> Path:
+    """Where benchmark `name` writes its JSON."""
+    return artifact_path("benchmarks", f"{name}.json")
+
+
+def run_benchmark(name: str, title: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run `measure()` (returns {"tables": {caption: [row dicts]}, "notes": [...]}), add the context, save and print it."""
+    import torch
+
+    record: dict[str, Any] = {
+        "name": name, "title": title, "machine": machine_description(), "torch_threads": torch.get_num_threads(),
+        "started_at": time.time(), "load_average_before": load_average(), "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset"),
+        "platform": platform.platform(terse=True),
+    }
+    started = time.perf_counter()
+    record.update(measure())
+    record["seconds"] = round(time.perf_counter() - started, 1)
+    record["load_average_after"] = load_average()
+    write_text_atomic(result_path(name), json.dumps(record, indent=2, default=str))
+    for caption, rows in record.get("tables", {}).items():
+        print(f"\n{caption}")
+        for row in rows:
+            print("  " + ", ".join(f"{key}={value}" for key, value in row.items()))
+    print(f"\n{name}: {record['seconds']} s, load average {record['load_average_before']} -> {record['load_average_after']}")
+    return record
+
+
+def best_of(function: Callable[[], Any], repeats: int = 5) -> float:
+    """Fastest wall time (s) of `repeats` calls: the least disturbed by other jobs on a shared machine."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return min(times)

@@ -1,0 +1,722 @@
+"""The course's closing assistant: every approach on one question set, one measured table, and an agent with RAG tools.
+
+Used by notebook 07 (choosing and combining approaches). It composes what notebooks 01-06 built and re-implements
+none of it: the tiny CPT and IFT models (`recipes.ensure_cpt`, `ensure_ift`), the shipped chat model and
+notebook 03's LoRA adapter on it (`ensure_handbook_adapter` retrains it with notebook 03's settings if it is
+missing), the base and fine-tuned embedders with their indexes (`rag`, `embedder_finetuning`), and notebook 06's
+prompt variants (`prompt_eval`).
+
+- An `Approach` is data: a model, a function that builds its prompt from a question and passages, an optional
+  `Retriever` (RAG), and the `Cost`s it paid before its first answer, read from the runs earlier notebooks recorded.
+  `answer_questions` runs one approach on a question set with one scorer (`rag.answer_matches`).
+- `approach_row` turns a run into the article's pros/cons as numbers; `when_to_use` derives the closing guide from
+  those numbers, so no recommendation is asserted by hand.
+- `with_document` adds a new document to a copy of an index (freshness without retraining).
+- The agent: two RAG `Tool`s (HR and IT documents, each filtered by the user's role *before* ranking), routers
+  that pick a tool per question (by its written description, or by labelled example questions), and `Agent.ask`,
+  which answers with citations.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .data import Record, is_visible_to
+
+PromptFn = Callable[[str, Sequence[str]], Any]  # (question, passages) -> what the model reads
+ROUTES = ("HR", "IT", "other")
+SHORT_ANSWER_WORDS = 8  # the handbook's reference answers are a few words; a reply this short keeps the house style
+
+
+# --- The use case: one held-out question set, and one document that is newer than every model -------------------
+
+
+def held_out_questions(n: int = 24, split: str = "test", seed: int = 0) -> list[Record]:
+    """The single-answer handbook questions every approach is scored on: notebook 06's balanced draw (same seed), n of them."""
+    from . import prompt_eval as pe
+    from .data import load_handbook_questions
+
+    by_qid = {q["qid"]: q for q in load_handbook_questions(split)}
+    return [by_qid[example.example_id] for example in pe.handbook_answer_task(n=n, split=split, seed=seed).examples]
+
+
+# A SYNTHETIC policy written for notebook 07: it exists in no dataset, model or index built before it.
+FRESH_DOCUMENT: Record = {
+    "doc_id": "it-password-manager-2027",
+    "title": "Password manager",
+    "category": "it",
+    "visibility": "all",
+    "cluster": "it-password-manager-2027",
+    "variant": "",
+    "synthetic": True,
+    "text": (
+        "From 1 March 2027, every employee at Northwind Analytics must keep work passwords in the Keyward password "
+        "manager. Install it from the Software Centre, where it is listed as Keyward Vault. The master password must be "
+        "at least 16 characters long and is never written down. A forgotten master password is reset by the IT service "
+        "desk after a video call with the employee. Team leads request a shared team vault with form IT-47."
+    ),
+}
+FRESH_QUESTIONS: list[Record] = [
+    {"qid": f"fresh-{number}", "question": question, "answer": answer, "gold_doc_ids": [FRESH_DOCUMENT["doc_id"]], "category": "it",
+     "type": "single", "asker_visibility": "all", "split": "fresh", "synthetic": True}
+    for number, (question, answer) in enumerate(
+        (
+            ("Which password manager must employees keep their work passwords in?", "Keyward"),
+            ("Which form do team leads use to request a shared team vault?", "IT-47"),
+            ("From which date must work passwords be kept in the password manager?", "1 March 2027"),
+        ),
+        start=1,
+    )
+]
+
+
+# --- Indexes: copies with a document added, or restricted to a subset --------------------------------------------
+
+
+def vectors_of(vector_index: Any) -> np.ndarray:
+    """Return the stored document vectors of an exact (flat) index, one row per document, in index order."""
+    index = vector_index.index
+    if not hasattr(index, "reconstruct_n"):
+        raise TypeError("vectors_of needs a faiss index that stores its vectors (e.g. IndexFlatIP).")
+    return np.ascontiguousarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
+
+
+def with_document(vector_index: Any, embedder: Any, document: Record) -> Any:
+    """Return a new index holding every document of `vector_index` plus `document`, embedded now; the original is unchanged."""
+    from .retrieval import embed_texts, embedder_name_of, index_from_vectors
+
+    if embedder_name_of(embedder) != vector_index.embedder_name:
+        raise ValueError(f"The index was built by {vector_index.embedder_name!r}; embed the new document with that model, not {embedder_name_of(embedder)!r}.")
+    if document["doc_id"] in vector_index.doc_ids:
+        raise ValueError(f"{document['doc_id']!r} is already in the index.")
+    vectors = np.vstack([vectors_of(vector_index), embed_texts(embedder, [document["text"]])])
+    return index_from_vectors([*vector_index.doc_ids, document["doc_id"]], vectors, vector_index.embedder_name)
+
+
+def refreshed(approaches: Sequence["Approach"], document: Record) -> list["Approach"]:
+    """Copies of the approaches whose retrievers also hold `document` (added to a copy of each index; nothing retrained)."""
+    updated: dict[int, Retriever] = {}
+    copies = []
+    for approach in approaches:
+        retriever = approach.retriever
+        if retriever is not None and id(retriever) not in updated:
+            index = with_document(retriever.index, retriever.embedder, document)
+            updated[id(retriever)] = Retriever(retriever.embedder, index, [*retriever.documents, document], retriever.n_sentences)
+        copies.append(replace(approach, retriever=updated[id(retriever)]) if retriever is not None else approach)
+    return copies
+
+
+def subset_index(vector_index: Any, doc_ids: Sequence[str]) -> Any:
+    """Return a new index over only `doc_ids` (their stored vectors, no re-embedding), e.g. one tool's documents."""
+    from .retrieval import index_from_vectors
+
+    position = {doc_id: row for row, doc_id in enumerate(vector_index.doc_ids)}
+    unknown = [doc_id for doc_id in doc_ids if doc_id not in position]
+    if unknown or not doc_ids:
+        raise KeyError(f"subset_index needs ids that are in the index; unknown: {unknown[:5]}")
+    vectors = vectors_of(vector_index)[[position[doc_id] for doc_id in doc_ids]]
+    return index_from_vectors(list(doc_ids), vectors, vector_index.embedder_name)
+
+
+# --- Retrieval and prompts ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What retrieval put in front of the model for one question: source ids, passages, and the seconds it took."""
+
+    source_ids: list[str] = field(default_factory=list)
+    passages: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class Retriever:
+    """An embedder, the index it built and the documents behind it; `context` is notebook 04's RAG shape."""
+
+    embedder: Any
+    index: Any
+    documents: list[Record]
+    n_sentences: int = 2
+
+    def __post_init__(self) -> None:
+        self._by_id = {document["doc_id"]: document for document in self.documents}
+        missing = [doc_id for doc_id in self.index.doc_ids if doc_id not in self._by_id]
+        if missing:
+            raise KeyError(f"The index holds documents the retriever was not given: {missing[:5]}")
+
+    def document(self, doc_id: str) -> Record:
+        """The document behind an id of this retriever's index."""
+        return self._by_id[doc_id]
+
+    def search(self, question: str, role: str, k: int = 3) -> list[tuple[str, float]]:
+        """The top-k (doc_id, score) among the documents `role` may see: the filter runs before ranking."""
+        from .rag import retrieve_for_role
+
+        return retrieve_for_role(self.index, self.embedder, question, self.documents, role, k=k)
+
+    def context(self, question: str, role: str) -> Context:
+        """The top document `role` may see (filtered before ranking), reduced to its best sentences, closest last."""
+        from .rag import best_sentences
+
+        started = time.perf_counter()
+        hits = self.search(question, role, k=1)
+        if not hits:
+            return Context(seconds=time.perf_counter() - started)
+        top = hits[0][0]
+        pairs = best_sentences(self.embedder, question, [self._by_id[top]], n=self.n_sentences)[::-1]
+        return Context(source_ids=[top], passages=[passage for _, passage in pairs], seconds=time.perf_counter() - started)
+
+
+def variant_prompt_fn(task: Any, variant: Any, tokenizer: Any) -> PromptFn:
+    """Prompts built by notebook 06's harness: `variant` on `task`, with the passages as the example's sources."""
+    from . import prompt_eval as pe
+
+    if variant.reply_prefix or variant.step_by_step or variant.retry:
+        raise ValueError(f"Variant {variant.name!r} needs a reply prefix, step-by-step parsing or a retry: score it with prompt_eval.evaluate_variant.")
+    shots = pe.pick_shots(task, variant)
+
+    def build(question: str, passages: Sequence[str]) -> Any:
+        """The model input for one question (sources shown when there are passages)."""
+        example = pe.Example("asked", question, "", tuple(passages))
+        return pe.model_input(tokenizer, pe.build_prompt(task, variant, example, shots))
+
+    return build
+
+
+def policy_prompt(question: str, passages: Sequence[str]) -> Any:
+    """The format notebook 03's SmolLM2 adapter was trained on (`handbook_answer_records`), the passages as the policy."""
+    from .finetuning import handbook_answer_records, user_content
+    from .prompting import user_message
+
+    asked = {"qid": "asked", "question": question, "answer": "", "type": "single", "gold_doc_ids": ["retrieved"]}
+    record = handbook_answer_records([asked], [{"doc_id": "retrieved", "text": " ".join(passages)}])[0]
+    return user_message(user_content(record))
+
+
+# --- What an approach cost before its first answer ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One step an approach paid for before answering: measured seconds, FLOPs, labelled examples, and where it was recorded."""
+
+    step: str
+    seconds: float
+    flops: float
+    labelled_examples: int = 0
+    source: str = ""
+
+
+def recorded_value(notebook: str, key: str) -> Any:
+    """A number an earlier notebook recorded, or an error that names the notebook to run."""
+    from .results import load_results
+
+    metrics = load_results(notebook)  # FileNotFoundError: "run notebooks/<notebook>.ipynb first"
+    if key not in metrics:
+        raise KeyError(f"notebooks/{notebook}.ipynb has recorded no {key!r}: run that notebook again (its results predate this number).")
+    return metrics[key]["value"]
+
+
+# The numbers notebook 07 reads from earlier notebooks' results (they cannot be rebuilt without rerunning them).
+RECORDED_INPUTS = {
+    "01_pretraining": ("big_flops", "big_dollars"),
+    "05_embedding_finetuning": ("training_seconds", "training_pairs"),
+    "06_prompt_engineering": ("best_handbook_variant_smollm2_135m_instruct", "best_handbook_variant_03_ift", "route_best_smol"),
+}
+
+
+def check_recorded_inputs(required: Mapping[str, Sequence[str]] = RECORDED_INPUTS) -> None:
+    """Fail fast, before any rebuild, with one message naming every notebook whose recorded numbers are missing."""
+    from .results import load_results
+
+    missing = []
+    for notebook, keys in required.items():
+        try:
+            recorded = load_results(notebook)
+        except FileNotFoundError:
+            recorded = {}
+        if any(key not in recorded for key in keys):
+            missing.append(notebook)
+    if missing:
+        names = ", ".join(f"notebooks/{notebook}.ipynb" for notebook in missing)
+        raise FileNotFoundError(f"This notebook reads numbers recorded by earlier notebooks: run {names} first, then rerun it.")
+
+
+def checkpoint_cost(name: str, step: str, n_parameters: int, labelled_examples: int = 0) -> Cost:
+    """The cost of a tiny-model checkpoint from the metadata its training run saved (seconds, tokens -> 6ND FLOPs)."""
+    from .costs import training_flops
+    from .models import checkpoint_metadata
+
+    metadata = checkpoint_metadata(name)
+    return Cost(step, float(metadata["seconds"]), training_flops(n_parameters, metadata["tokens_seen"]), labelled_examples, f"checkpoints/{name}/metadata.json")
+
+
+def ift_examples_seen() -> int:
+    """Labelled instructions notebook 03's IFT run learned from: steps x batch size, at most the whole training split."""
+    from .data import load_instructions
+    from .recipes import IFT
+
+    return min(IFT.num_steps * IFT.batch_size, len(load_instructions("train")))
+
+
+def embedder_cost(embedder: Any) -> Cost:
+    """Notebook 05's fine-tuning: its recorded seconds and labelled pairs, and an upper bound on its FLOPs.
+
+    FLOPs = 6 x parameters x tokens, counting every text of every (query, positive, hard negative) triplet at the
+    recipe's full training window of `train_max_seq_length` tokens (short queries are padded less: the true count is lower).
+    """
+    from .costs import training_flops
+    from .embedder_finetuning import EMBEDDER_RECIPE as recipe
+
+    seconds = float(recorded_value("05_embedding_finetuning", "training_seconds"))
+    n_pairs = int(recorded_value("05_embedding_finetuning", "training_pairs"))
+    n_tokens = recipe.num_epochs * n_pairs * (2 + recipe.num_negatives) * recipe.train_max_seq_length
+    return Cost("fine-tune the embedder (notebook 05)", seconds, training_flops(parameter_count(embedder), n_tokens), n_pairs, "notebook 05's results")
+
+
+def inference_flops(n_parameters: int | float, n_tokens: int | float) -> float:
+    """Forward-pass compute: about 2 x parameters x tokens (FLOPs)."""
+    if n_parameters <= 0 or n_tokens < 0:
+        raise ValueError(f"Need positive parameters and non-negative tokens, got {n_parameters} and {n_tokens}.")
+    return 2.0 * n_parameters * n_tokens
+
+
+def parameter_count(model: Any) -> int:
+    """Number of parameters of a torch model or a SentenceTransformer (tied tensors counted once)."""
+    return sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
+
+
+def indexing_cost(embedder: Any, texts: Sequence[str], step: str = "embed the handbook (index)", sample_every: int = 1) -> Cost:
+    """What embedding `texts` costs: seconds measured now on every `sample_every`-th text and scaled to all of them,
+    and 2ND FLOPs over every token the embedder reads (its window caps each text)."""
+    from .retrieval import embed_texts
+
+    if sample_every <= 0 or not texts:
+        raise ValueError(f"Need texts and a positive sample_every, got {len(texts)} texts and {sample_every}.")
+    sample = list(texts)[::sample_every]
+    started = time.perf_counter()
+    embed_texts(embedder, sample)
+    seconds = (time.perf_counter() - started) * len(texts) / len(sample)
+    n_tokens = sum(min(len(ids), embedder.max_seq_length) for ids in embedder.tokenizer(list(texts), verbose=False)["input_ids"])
+    source = "measured now" if sample_every == 1 else f"measured now on 1 text in {sample_every}, scaled"
+    return Cost(step, seconds, inference_flops(parameter_count(embedder), n_tokens), 0, source)
+
+
+# --- Notebook 03's LoRA adapter on SmolLM2, rebuilt with the same settings when it is missing ---------------------
+
+
+@dataclass(frozen=True)
+class HandbookLoraRecipe:
+    """Notebook 03, section 10: LoRA on SmolLM2 for answer-from-policy examples of the handbook's training questions."""
+
+    n_examples: int = 24
+    max_length: int = 400
+    r: int = 8
+    target_modules: tuple[str, ...] = ("q_proj", "v_proj")
+    num_steps: int = 12
+    batch_size: int = 2
+    lr: float = 3e-3
+    seed: int = 0
+
+
+HANDBOOK_LORA = HandbookLoraRecipe()
+ADAPTER_NAME = "03_smollm2_handbook"
+
+
+def handbook_adapter_path() -> Path:
+    """The cache folder of notebook 03's SmolLM2 handbook adapter."""
+    from .paths import artifact_path
+
+    return artifact_path("adapters", ADAPTER_NAME)
+
+
+def handbook_lora_examples(tokenizer: Any, recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> list[dict[str, list[int]]]:
+    """The tokenized training examples of the adapter: answer-from-policy chats for the first training questions."""
+    from .data import load_handbook, load_handbook_questions
+    from .finetuning import handbook_answer_records, tokenize_examples
+
+    records = handbook_answer_records(load_handbook_questions("train"), load_handbook())[: recipe.n_examples]
+    return tokenize_examples(tokenizer, records, max_length=recipe.max_length)
+
+
+def _train_handbook_adapter(folder: Path, recipe: HandbookLoraRecipe) -> None:
+    from .finetuning import lora_model
+    from .pretrained import load_chat_model
+    from .recipes import IFT, run_ift
+
+    model, tokenizer = load_chat_model(device="cpu")
+    lora = lora_model(model, r=recipe.r, target_modules=recipe.target_modules, seed=recipe.seed)
+    settings = replace(IFT, num_steps=recipe.num_steps, batch_size=recipe.batch_size, lr=recipe.lr, seed=recipe.seed)
+    history = run_ift(lora, tokenizer, handbook_lora_examples(tokenizer, recipe), settings, run_name="03_smol_lora", disable_tqdm=True)
+    lora.save_pretrained(folder)
+    (folder / "metadata.json").write_text(json.dumps({"recipe": repr(recipe), "seconds": history.seconds, "tokens_seen": history.tokens_seen}))
+
+
+def ensure_handbook_adapter(recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> Path:
+    """Return notebook 03's adapter folder, training it first with notebook 03's settings if it is not cached (~1 min)."""
+    from .paths import ensure_artifact
+
+    return ensure_artifact(handbook_adapter_path(), lambda folder: _train_handbook_adapter(folder, recipe), made_by="notebook 03 (section 10)")
+
+
+def load_adapted_chat_model(adapter_folder: Path | str, device: str | None = None) -> tuple[Any, Any]:
+    """A fresh SmolLM2 with the adapter merged into its weights (same answers as the adapter, plain-model speed)."""
+    from peft import PeftModel
+
+    from .pretrained import load_chat_model
+
+    model, tokenizer = load_chat_model(device=device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # peft calls a transformers method deprecated in 5.x
+        merged = PeftModel.from_pretrained(model, str(adapter_folder)).merge_and_unload()
+    return merged.eval(), tokenizer
+
+
+def handbook_adapter_cost(tokenizer: Any, n_parameters: int, recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> Cost:
+    """The adapter's training cost: seconds as notebook 03 recorded them, FLOPs from the tokens its examples hold (6ND)."""
+    from .costs import training_flops
+
+    try:
+        seconds, source = float(recorded_value("03_instruction_finetuning", "smol_lora_seconds")), "notebook 03's results"
+    except (FileNotFoundError, KeyError):
+        metadata = handbook_adapter_path() / "metadata.json"  # written when ensure_handbook_adapter trained it
+        if not metadata.exists():
+            raise FileNotFoundError("No recorded training time for the SmolLM2 adapter: run notebooks/03_instruction_finetuning.ipynb first.") from None
+        seconds, source = float(json.loads(metadata.read_text())["seconds"]), "adapters/03_smollm2_handbook/metadata.json"
+    examples = handbook_lora_examples(tokenizer, recipe)[: recipe.num_steps * recipe.batch_size]
+    n_tokens = sum(len(example["input_ids"]) for example in examples)
+    return Cost("LoRA on SmolLM2 (notebook 03)", seconds, training_flops(n_parameters, n_tokens), len(examples), source)
+
+
+# --- Approaches, runs and the table -------------------------------------------------------------------------------
+
+
+@dataclass
+class Approach:
+    """One way to answer: a model, how its prompt is built, an optional retriever (RAG), and what it cost to set up."""
+
+    name: str
+    model: Any
+    tokenizer: Any
+    prompt_fn: PromptFn
+    retriever: Retriever | None = None
+    costs: list[Cost] = field(default_factory=list)
+    shots: int = 0  # labelled examples shown inside every prompt
+
+
+@dataclass
+class ApproachRun:
+    """One approach's answers to a question set, with their sources and measured cost per answer."""
+
+    name: str
+    questions: list[Record]
+    replies: list[str]
+    source_ids: list[list[str]]
+    seconds: list[float]  # per answer: retrieval + its share of the batched generation
+    prompt_tokens: list[int]
+    too_long: int = 0  # prompts that did not fit the model's context window (scored 0)
+
+    @property
+    def scores(self) -> list[float]:
+        """1.0 for each reply that contains the reference answer (`rag.answer_matches`), else 0.0."""
+        from .rag import answer_matches
+
+        return [answer_matches(reply, q["answer"]) for reply, q in zip(self.replies, self.questions)]
+
+    @property
+    def accuracy(self) -> float:
+        """Share of questions answered correctly."""
+        return sum(self.scores) / len(self.questions)
+
+    @property
+    def traceable(self) -> float:
+        """Share of answers that come with a source id that is a gold document of the question."""
+        return sum(bool(set(ids) & set(q["gold_doc_ids"])) for ids, q in zip(self.source_ids, self.questions)) / len(self.questions)
+
+    @property
+    def short_answers(self) -> float:
+        """Share of replies in the handbook's short-answer style: 1 to SHORT_ANSWER_WORDS words."""
+        return sum(1 <= len(reply.split()) <= SHORT_ANSWER_WORDS for reply in self.replies) / len(self.questions)
+
+    @property
+    def seconds_per_answer(self) -> float:
+        """Mean seconds per answer (retrieval + batched generation)."""
+        return sum(self.seconds) / len(self.questions)
+
+    @property
+    def mean_prompt_tokens(self) -> float:
+        """Mean prompt length in tokens."""
+        return sum(self.prompt_tokens) / len(self.questions)
+
+
+def context_window(model: Any) -> int:
+    """The model's context length in tokens."""
+    config = model.config
+    return int(getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None) or 2048)
+
+
+def answer_questions(approach: Approach, questions: Sequence[Record], max_new_tokens: int = 16, batch_size: int = 24) -> ApproachRun:
+    """Answer every question with one approach (greedy, batched), each asked with its asker's role; prompts too long score 0."""
+    from .prompting import encode_prompt, generate_batch
+
+    if not questions:
+        raise ValueError("answer_questions needs at least one question.")
+    contexts = [approach.retriever.context(q["question"], q["asker_visibility"]) if approach.retriever else Context() for q in questions]
+    inputs = [approach.prompt_fn(q["question"], c.passages) for q, c in zip(questions, contexts)]
+    lengths = [int(encode_prompt(approach.tokenizer, x).shape[1]) for x in inputs]
+    fits = [i for i, n in enumerate(lengths) if n + max_new_tokens <= context_window(approach.model)]
+    generations = generate_batch(approach.model, approach.tokenizer, [inputs[i] for i in fits], max_new_tokens=max_new_tokens, batch_size=batch_size) if fits else []
+    replies, generation_seconds = [""] * len(questions), [0.0] * len(questions)
+    for i, generation in zip(fits, generations):
+        replies[i], generation_seconds[i] = generation.text, generation.seconds
+    return ApproachRun(
+        name=approach.name, questions=list(questions), replies=replies, source_ids=[c.source_ids for c in contexts],
+        seconds=[c.seconds + s for c, s in zip(contexts, generation_seconds)], prompt_tokens=lengths, too_long=len(questions) - len(fits),
+    )
+
+
+COLUMNS = ("accuracy", "new-document accuracy", "traceable answers", "short answers", "seconds per answer", "prompt tokens",
+           "compute seconds", "compute FLOPs", "labelled examples")
+
+
+def approach_row(approach: Approach, run: ApproachRun, fresh_run: ApproachRun) -> dict[str, float]:
+    """The article's pros and cons for one approach, as measured numbers (one row of the decision table)."""
+    return {
+        "accuracy": run.accuracy,
+        "new-document accuracy": fresh_run.accuracy,
+        "traceable answers": run.traceable,
+        "short answers": run.short_answers,
+        "seconds per answer": run.seconds_per_answer,
+        "prompt tokens": run.mean_prompt_tokens,
+        "compute seconds": sum(cost.seconds for cost in approach.costs),
+        "compute FLOPs": sum(cost.flops for cost in approach.costs),
+        "labelled examples": sum(cost.labelled_examples for cost in approach.costs) + approach.shots,
+    }
+
+
+# --- The closing guide, derived from the table ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Need:
+    """A requirement and the measured column that decides it (`answering_only`: only approaches with accuracy > 0 count)."""
+
+    key: str
+    need: str
+    column: str
+    higher_is_better: bool = True
+    answering_only: bool = False
+
+
+NEEDS = (
+    Need("accuracy", "the most correct answers about private documents", "accuracy"),
+    Need("fresh", "facts published after training, without retraining", "new-document accuracy"),
+    Need("traceable", "answers a reader can check against their source", "traceable answers"),
+    Need("labels", "the fewest labelled examples (among those that answer)", "labelled examples", higher_is_better=False, answering_only=True),
+    Need("latency", "the shortest wait per answer (among those that answer)", "seconds per answer", higher_is_better=False, answering_only=True),
+    Need("compute", "the least compute before the first answer (among those that answer)", "compute FLOPs", higher_is_better=False, answering_only=True),
+    Need("style", "short answers in a fixed house style (among those that answer)", "short answers", answering_only=True),
+)
+
+
+def best_for(table: Mapping[str, Mapping[str, float]], need: Need) -> list[str]:
+    """The approaches that qualify for `need`, best first (ties: more accurate, then less compute, fewer labels, faster)."""
+    candidates = [name for name, row in table.items() if not need.answering_only or row["accuracy"] > 0]
+    sign = 1.0 if need.higher_is_better else -1.0
+
+    def rank(name: str) -> tuple[float, ...]:
+        """Sort key: the need's column first, then the tie-breakers."""
+        row = table[name]
+        return (-sign * row[need.column], -row["accuracy"], row["compute FLOPs"], row["labelled examples"], row["seconds per answer"])
+
+    return sorted(candidates, key=rank)
+
+
+def when_to_use(table: Mapping[str, Mapping[str, float]], needs: Sequence[Need] = NEEDS) -> list[dict[str, str]]:
+    """For each need, the approach the measured table ranks first, with its number and the runner-up's."""
+    if not table:
+        raise ValueError("when_to_use needs a table with at least one approach.")
+    rows = []
+    for need in needs:
+        ranked = best_for(table, need)
+        best = ranked[0] if ranked else "none of the measured approaches"
+        runner_up = ranked[1] if len(ranked) > 1 else ""
+        rows.append({
+            "key": need.key,
+            "if you need": need.need,
+            "use": best,
+            "measured": f"{need.column} {table[best][need.column]:.3g}" if ranked else "",
+            "next best": f"{runner_up} ({table[runner_up][need.column]:.3g})" if runner_up else "",
+        })
+    return rows
+
+
+# --- The agent: routers, tools, and answers with citations ----------------------------------------------------
+
+
+def route_of(question: Record) -> str:
+    """The route a handbook question should take: HR, IT or other (from its gold document's category)."""
+    from .prompt_eval import ROUTES as CATEGORY_ROUTES
+
+    return CATEGORY_ROUTES[question["category"]]
+
+
+def routing_questions(n: int = 30, split: str = "test", seed: int = 0) -> list[Record]:
+    """Handbook questions balanced over HR, IT and other: notebook 06's routing draw (same seed), n of them."""
+    from . import prompt_eval as pe
+    from .data import load_handbook_questions
+
+    by_qid = {q["qid"]: q for q in load_handbook_questions(split)}
+    return [by_qid[example.example_id] for example in pe.routing_task(n=n, split=split, seed=seed).examples]
+
+
+def knn_vote(similarities: Sequence[float], labels: Sequence[str], k: int) -> str:
+    """Majority label of the k most similar examples; a tie goes to the tied label of the most similar example."""
+    if len(similarities) != len(labels) or not labels:
+        raise ValueError(f"Need one label per similarity and at least one example; got {len(similarities)} and {len(labels)}.")
+    if k <= 0:
+        raise ValueError(f"k must be positive, got {k}.")
+    nearest = list(np.argsort(-np.asarray(similarities, dtype=np.float64), kind="stable")[:k])
+    votes = Counter(labels[i] for i in nearest)
+    top = max(votes.values())
+    return next(labels[i] for i in nearest if votes[labels[i]] == top)
+
+
+class DescriptionRouter:
+    """Routes to the route whose written description is most similar to the question (no labelled data needed)."""
+
+    def __init__(self, embedder: Any, descriptions: Mapping[str, str]) -> None:
+        from .retrieval import embed_texts
+
+        if not descriptions:
+            raise ValueError("DescriptionRouter needs at least one route description.")
+        self.embedder, self.labels = embedder, list(descriptions)
+        self.vectors = embed_texts(embedder, list(descriptions.values()))
+        self.labelled_examples = 0
+
+    def route_many(self, questions: Sequence[str]) -> list[str]:
+        """One route per question."""
+        from .retrieval import embed_texts
+
+        scores = embed_texts(self.embedder, questions) @ self.vectors.T
+        return [self.labels[i] for i in scores.argmax(axis=1)]
+
+
+class ExampleRouter:
+    """Routes by a vote of the k most similar labelled example questions (k-nearest neighbours in embedding space)."""
+
+    def __init__(self, embedder: Any, questions: Sequence[str], labels: Sequence[str], k: int = 5) -> None:
+        from .retrieval import embed_texts
+
+        if len(questions) != len(labels) or not questions:
+            raise ValueError(f"Need one label per example question and at least one; got {len(questions)} and {len(labels)}.")
+        self.embedder, self.labels, self.k = embedder, list(labels), k
+        self.vectors = embed_texts(embedder, questions)
+        self.labelled_examples = len(questions)
+
+    def route_many(self, questions: Sequence[str]) -> list[str]:
+        """One route per question."""
+        from .retrieval import embed_texts
+
+        similarities = embed_texts(self.embedder, questions) @ self.vectors.T
+        return [knn_vote(row, self.labels, self.k) for row in similarities]
+
+
+def routing_accuracy(router: Any, questions: Sequence[Record]) -> tuple[float, float]:
+    """(share of questions routed to their category's route, milliseconds per question) for one router."""
+    if not questions:
+        raise ValueError("routing_accuracy needs at least one question.")
+    started = time.perf_counter()
+    routes = router.route_many([q["question"] for q in questions])
+    milliseconds = 1000 * (time.perf_counter() - started) / len(questions)
+    return sum(route == route_of(q) for route, q in zip(routes, questions)) / len(questions), milliseconds
+
+
+TOOL_CATEGORIES = {"HR": "hr", "IT": "it"}
+TOOL_DESCRIPTIONS = {
+    "HR": "HR policies: vacation and leave, pay and salary, benefits, expenses and travel, hiring, performance reviews, leaving the company.",
+    "IT": "IT guides: laptops, accounts and passwords, VPN and remote access, printers, servers, software, security incidents.",
+    "other": "Other company matters: responsible AI and ethics, the code of conduct, the company, its offices and its history.",
+}
+
+
+@dataclass
+class Tool:
+    """A RAG tool: a name, the description a router reads, and a retriever over its own documents."""
+
+    name: str
+    description: str
+    retriever: Retriever
+
+
+def build_tools(embedder: Any, vector_index: Any, documents: Sequence[Record]) -> dict[str, Tool]:
+    """The HR and IT tools: each an index over its category's documents (every visibility; users are filtered at query time)."""
+    tools = {}
+    for name, category in TOOL_CATEGORIES.items():
+        own = [document for document in documents if document["category"] == category]
+        index = subset_index(vector_index, [document["doc_id"] for document in own])
+        tools[name] = Tool(name, TOOL_DESCRIPTIONS[name], Retriever(embedder, index, own))
+    return tools
+
+
+NO_TOOL_REPLY = "I can only answer HR and IT questions; please ask the team concerned."
+NOTHING_VISIBLE_REPLY = "No document you are allowed to see answers this."
+
+
+@dataclass
+class AgentAnswer:
+    """The agent's answer to one question: the route it took, the sources it showed the model, the reply, the time."""
+
+    question: str
+    role: str
+    route: str
+    source_ids: list[str]
+    source_titles: list[str]
+    reply: str
+    seconds: float
+
+    @property
+    def text(self) -> str:
+        """The reply with its citations: "[1]" after the answer and a numbered source list."""
+        if not self.source_ids:
+            return self.reply
+        numbers = " ".join(f"[{n}]" for n in range(1, len(self.source_ids) + 1))
+        sources = "; ".join(f"[{n}] {title} ({doc_id})" for n, (title, doc_id) in enumerate(zip(self.source_titles, self.source_ids), start=1))
+        return f"{self.reply} {numbers}\nSources: {sources}"
+
+
+class Agent:
+    """The internal assistant: route the question to a tool, retrieve what the user may see, answer from it, cite it."""
+
+    def __init__(self, router: Any, tools: Mapping[str, Tool], answer_fn: Callable[[Any], str], prompt_fn: PromptFn) -> None:
+        self.router, self.tools, self.answer_fn, self.prompt_fn = router, dict(tools), answer_fn, prompt_fn
+
+    def ask(self, question: str, role: str, route: str | None = None) -> AgentAnswer:
+        """Answer one question for a user with `role`; `route` forces a tool instead of asking the router."""
+        started = time.perf_counter()
+        route = route or self.router.route_many([question])[0]
+        tool = self.tools.get(route)
+        if tool is None:
+            return AgentAnswer(question, role, route, [], [], NO_TOOL_REPLY, time.perf_counter() - started)
+        context = tool.retriever.context(question, role)
+        if not context.source_ids:
+            return AgentAnswer(question, role, route, [], [], NOTHING_VISIBLE_REPLY, time.perf_counter() - started)
+        reply = self.answer_fn(self.prompt_fn(question, context.passages))
+        titles = [tool.retriever.document(doc_id)["title"] for doc_id in context.source_ids]
+        return AgentAnswer(question, role, route, context.source_ids, titles, reply, time.perf_counter() - started)
+
+
+def hidden_ids(source_ids: Sequence[str], documents: Sequence[Record], role: str) -> list[str]:
+    """The ids among `source_ids` that a user with `role` may not see (a leak when non-empty)."""
+    by_id = {document["doc_id"]: document for document in documents}
+    return [doc_id for doc_id in source_ids if not is_visible_to(by_id[doc_id], role)]

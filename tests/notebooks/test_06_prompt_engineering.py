@@ -1,0 +1,98 @@
+"""Key numbers of notebooks/06_prompt_engineering.ipynb, asserted within ranges (each with the reason for its bounds).
+
+Every accuracy is measured on 10 held-out examples (12 test and 6 validation questions for RAG), so one answer is ~0.1:
+the bounds leave room for a changed answer or two across CPUs and library versions, and assert the direction of each
+finding rather than its exact size.
+"""
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def numbers(notebook_results):
+    return notebook_results("06_prompt_engineering")
+
+
+def test_the_base_model_loads_from_the_converted_cache(numbers):
+    # measured 7-14 s from safetensors on a shared CPU; a first run adds the GGUF conversion (measured 92 s)
+    assert 0 < numbers["base_model_load_s"] < 300
+
+
+def test_the_ift_model_answers_only_in_its_own_chat_format(numbers):
+    # measured 0.7 in its chat template vs 0 as raw text: the tiny model never saw a prompt without its turn markers
+    assert numbers["source_chat_ift"] >= 0.5
+    assert numbers["source_raw_ift"] <= 0.2
+    assert numbers["ift_fewshot_too_long"] == 10  # four examples never fit its 128-token window
+
+
+def test_the_base_model_needs_examples_not_instructions(numbers):
+    # measured 0 zero-shot (raw, or as a chat transcript) vs 1.0 with four examples: a base model continues patterns
+    assert numbers["source_raw_4shot_base"] >= numbers["source_chat_base"] + 0.5
+    assert numbers["source_raw_base"] <= 0.3
+
+
+def test_the_instruct_model_needs_a_chat_or_examples(numbers):
+    # measured 0 as raw zero-shot text (it writes URLs and code), 0.5 through its chat template, up to 0.7 with examples
+    best_few_shot = max(numbers[key] for key in ("fewshot_k1", "fewshot_k3", "source_raw_4shot_smol", "fewshot_k5"))
+    assert best_few_shot >= numbers["source_raw_smol"] + 0.3
+    assert numbers["source_chat_smol"] >= numbers["source_raw_smol"] + 0.2
+
+
+def test_a_prompt_tuned_for_one_model_fails_on_another(numbers):
+    # the article's claim: the best variant differs between models, and reusing another model's best loses accuracy
+    # (measured 1.0: SmolLM2's best, chat zero-shot, gets nothing right on the base model, whose best gets everything)
+    assert numbers["distinct_best_source_variants"] >= 2
+    assert numbers["worst_transfer_loss"] >= 0.5
+
+
+def test_no_prompt_makes_the_small_models_route_reliably(numbers):
+    # three labels, so chance is about 0.33; measured 0.3 (SmolLM2's best variant) and 0.4 (Gemma, 3-shot)
+    assert numbers["route_best_smol"] <= 0.7
+    assert 0 <= numbers["route_raw_3shot_base"] <= 0.8
+
+
+def test_examples_help_and_one_sided_examples_bias_the_answers(numbers):
+    # measured k=1 0.4, k=3 0.7, k=5 0.6 against 0 at k=0; three 'novel' examples made every answer 'novel'
+    assert max(numbers["fewshot_k3"], numbers["fewshot_k5"]) >= 0.4
+    assert numbers["one_label_novel_share"] >= 0.8
+    assert numbers["one_label_accuracy"] <= 0.6  # half the passages are documentation
+    assert 150 < numbers["fewshot_tokens_k5"] < 300  # five 16-word passages with labels, plus the instruction (measured 201)
+
+
+def test_step_by_step_costs_tokens_and_does_not_help_a_135m_model(numbers):
+    # measured: no change in accuracy, no reply with the requested 'Answer:' line, ~30 new tokens and 4-6x the time
+    assert numbers["cot_change"] <= 0.2
+    assert numbers["cot_answer_line_share"] <= 0.5
+    assert numbers["cot_new_tokens"] > 15 and numbers["cot_slowdown"] > 1.5
+
+
+def test_a_primed_reply_makes_valid_json_and_a_retry_never_hurts_validity(numbers):
+    # measured 0.3 valid with the instruction alone or the hint (the retry repaired none), 1.0 primed with '{"department": "'
+    assert numbers["json_valid_primed"] >= 0.8
+    assert numbers["json_valid_primed"] > numbers["json_valid_plain"]
+    assert numbers["json_valid_retry"] >= numbers["json_valid_hint"]  # a retry only replaces invalid replies
+    assert numbers["json_fields_retry"] >= numbers["json_fields_hint"]
+    assert numbers["json_fields_primed"] >= 0.5  # measured 0.7: valid JSON can still hold a wrong field
+
+
+def test_paraphrases_move_the_accuracy(numbers):
+    # measured ranges of 0.5 (SmolLM2) and 0.4 (IFT model) over five wordings of one instruction
+    assert numbers["paraphrase_range_smol"] >= 0.2
+    assert numbers["paraphrase_range_ift"] >= 0.1
+
+
+def test_retrieved_sources_make_answers_possible(numbers):
+    # the handbook is fictional: 0 of 12 correct without sources for every model; measured 0.33 (SmolLM2), 0.25 (Gemma) with them
+    for key in ("smol", "ift", "base"):
+        assert numbers[f"rag_alone_{key}"] <= 0.1
+    assert numbers["rag_sources_smol"] >= numbers["rag_alone_smol"] + 0.2
+    assert numbers["rag_sources_ift"] <= 0.2  # never trained to answer from sources, and a 128-token window
+
+
+def test_a_best_handbook_variant_is_recorded_for_each_model(numbers):
+    from course_utils.prompt_eval import COMPARED_MODELS, handbook_variants, recorded_best_variant, slug
+
+    names = {variant.name for variant in handbook_variants()}
+    for model_name in COMPARED_MODELS:
+        assert numbers[f"best_handbook_variant_{slug(model_name)}"] in names
+        assert recorded_best_variant(model_name).name in names
