@@ -19,7 +19,7 @@ RUN_ENV := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 COURSE_BLOCK_NETWORK=1 TOKENI
 .PHONY: setup lab test test-unit clean-cache colab-setup run-all benchmarks reset-cache student-copies
 
 setup: $(STAMP)
-	@# Checks the shipped models, converts the chat model and embeds notebook 04's corpora into .cache once (~2 min, then instant).
+	@# Checks the shipped models, converts the chat and base models and embeds notebook 04's corpora into .cache once (~4 min, then instant).
 	@HF_HUB_OFFLINE=1 $(BIN)/python -m course_utils.prepare
 
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml

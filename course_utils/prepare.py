@@ -1,6 +1,7 @@
 """One-time preparation that `make setup` runs: everything slow that later notebooks read from the cache.
 
-Converts the shipped chat model's GGUF file to safetensors (notebook 00 would otherwise do it, ~25 s) and embeds
+Converts the shipped chat model's GGUF file (notebook 00 would otherwise do it, ~25 s) and notebook 06's base model,
+Gemma 3 270M (~1.5 min), to safetensors, and embeds
 the domain corpus and the handbook with the shipped embedder into notebook 04's indexes (~80 s on 2 cores), so that
 the first run of notebook 04 fits its budget. Every step is cached and skipped when already done; a notebook run
 without this step builds the same artifacts itself, only slower the first time.
@@ -14,13 +15,14 @@ import time
 def prepare() -> dict[str, float]:
     """Build the cached models and indexes the notebooks share; return the seconds each step took."""
     from . import rag
-    from .pretrained import MINILM, chat_model_folder, shipped_model_path
+    from .pretrained import MINILM, base_model_folder, chat_model_folder, shipped_model_path
     from .results import log
 
     seconds: dict[str, float] = {}
     steps = {
         f"embedder {MINILM.name}": lambda: shipped_model_path(MINILM),
         "chat model, GGUF -> safetensors": chat_model_folder,
+        "base model (Gemma 3 270M), GGUF -> safetensors": base_model_folder,
         "handbook index": rag.ensure_handbook_index,
         "domain corpus index": rag.ensure_domain_index,
     }

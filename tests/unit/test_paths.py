@@ -85,8 +85,9 @@ def test_prepare_runs_every_setup_step_and_times_it(monkeypatch):
     calls = []
     monkeypatch.setattr(pretrained, "shipped_model_path", lambda model: calls.append("embedder"))
     monkeypatch.setattr(pretrained, "chat_model_folder", lambda: calls.append("chat"))
+    monkeypatch.setattr(pretrained, "base_model_folder", lambda: calls.append("base"))
     monkeypatch.setattr(rag, "ensure_handbook_index", lambda: calls.append("handbook"))
     monkeypatch.setattr(rag, "ensure_domain_index", lambda: calls.append("domain"))
     seconds = prepare.prepare()
-    assert calls == ["embedder", "chat", "handbook", "domain"]
-    assert len(seconds) == 4 and all(value >= 0 for value in seconds.values())
+    assert calls == ["embedder", "chat", "base", "handbook", "domain"]
+    assert len(seconds) == 5 and all(value >= 0 for value in seconds.values())
