@@ -39,3 +39,19 @@ def chat_model():
     from course_utils.pretrained import load_chat_model
 
     return load_chat_model(device="cpu")
+
+
+@pytest.fixture(scope="module")
+def handbook():
+    """The SYNTHETIC company handbook."""
+    from course_utils import data
+
+    return data.load_handbook()
+
+
+@pytest.fixture(scope="module")
+def handbook_index(embedder, handbook):
+    """An exact index of the handbook, built in memory so tests neither read nor write the course's cache."""
+    from course_utils import data, retrieval
+
+    return retrieval.build_vector_index(embedder, data.texts_of(handbook, "doc_id"), data.texts_of(handbook))

@@ -13,17 +13,6 @@ from course_utils.paths import repo_root
 
 
 @pytest.fixture(scope="module")
-def handbook():
-    return data.load_handbook()
-
-
-@pytest.fixture(scope="module")
-def handbook_index(embedder, handbook):
-    # built in memory (no cache) so the test does not depend on, or write to, the course's cache
-    return retrieval.build_vector_index(embedder, data.texts_of(handbook, "doc_id"), data.texts_of(handbook))
-
-
-@pytest.fixture(scope="module")
 def tools(embedder, handbook_index, handbook):
     return assistant.build_tools(embedder, handbook_index, handbook)
 

@@ -11,17 +11,6 @@ SECTIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def handbook():
-    return data.load_handbook()
-
-
-@pytest.fixture(scope="module")
-def handbook_index(embedder, handbook):
-    # built in memory (no cache) so the test does not depend on, or write to, the course's cache
-    return retrieval.build_vector_index(embedder, data.texts_of(handbook, "doc_id"), data.texts_of(handbook))
-
-
 # --- chunking ---
 
 
