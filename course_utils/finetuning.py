@@ -8,6 +8,7 @@ assistant's tokens are scored, so the model learns to answer rather than to pred
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,10 +103,16 @@ def lora_model(model: Any, r: int = 8, alpha: int = 16, target_modules: Sequence
     import torch
     from peft import LoraConfig, get_peft_model
 
-    torch.manual_seed(seed)  # A is initialised at random: seed it, or the score depends on every earlier cell
+    from transformers.pytorch_utils import Conv1D
 
-    config = LoraConfig(r=r, lora_alpha=alpha, target_modules=list(target_modules), lora_dropout=0.0, bias="none", task_type="CAUSAL_LM")
-    return get_peft_model(model, config)
+    torch.manual_seed(seed)  # A is initialised at random: seed it, or the score depends on every earlier cell
+    # GPT-2 stores its weights as Conv1D, (d_in, d_out) instead of Linear's (d_out, d_in): peft must be told.
+    fan_in_fan_out = any(isinstance(module, Conv1D) for name, module in model.named_modules() if name.rsplit(".", 1)[-1] in target_modules)
+    config = LoraConfig(r=r, lora_alpha=alpha, target_modules=list(target_modules), lora_dropout=0.0, bias="none",
+                        task_type="CAUSAL_LM", fan_in_fan_out=fan_in_fan_out)
+    with warnings.catch_warnings():  # peft reads a property transformers 5 deprecated; nothing for a learner to change
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        return get_peft_model(model, config)
 
 
 def lora_parameter_formula(model: Any, target_modules: Sequence[str], r: int) -> int:
@@ -144,25 +151,26 @@ def score_answer(task: str, prediction: str, reference: str) -> float:
     return scorer(prediction, reference)
 
 
-def instruction_score(model: Any, tokenizer: Any, records: Sequence[dict[str, str]], max_new_tokens: int = 48) -> InstructionScore:
-    """Answer each held-out instruction greedily and score it; overall = mean of the per-task means."""
-    from .prompting import generate
+def instruction_score(model: Any, tokenizer: Any, records: Sequence[dict[str, str]], max_new_tokens: int = 48, batch_size: int = 16) -> InstructionScore:
+    """Answer each held-out instruction greedily (in batches) and score it; overall = mean of the per-task means."""
+    from .prompting import generate_batch
 
     if not records:
         raise ValueError("instruction_score needs at least one record.")
     context = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 2048)
-    per_task: dict[str, list[float]] = {}
-    answers, stopped = [], 0
+    prompts = []
     for record in records:
         prompt = fit_prompt(tokenizer, record, max_new_tokens, context)
         if prompt is None:
             raise ValueError(f"Record {record.get('id')} cannot fit {max_new_tokens} new tokens in a {context}-token context.")
-        answer = generate(model, tokenizer, tokenizer.decode(prompt), max_new_tokens=max_new_tokens)
+        prompts.append(tokenizer.decode(prompt))
+    answers = generate_batch(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size)
+    per_task: dict[str, list[float]] = {}
+    for record, answer in zip(records, answers):
         per_task.setdefault(record["task"], []).append(score_answer(record["task"], answer.text, record["output"]))
-        answers.append(answer.text)
-        stopped += answer.new_tokens < max_new_tokens
     means = {task: sum(scores) / len(scores) for task, scores in per_task.items()}
-    return InstructionScore(overall=sum(means.values()) / len(means), per_task=means, stops=stopped / len(records), answers=answers)
+    stopped = sum(answer.new_tokens < max_new_tokens for answer in answers)
+    return InstructionScore(overall=sum(means.values()) / len(means), per_task=means, stops=stopped / len(records), answers=[answer.text for answer in answers])
 
 
 def balanced_sample(records: Sequence[dict[str, str]], per_task: int) -> list[dict[str, str]]:

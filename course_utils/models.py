@@ -89,7 +89,7 @@ def build_tiny_gpt(config: TinyGPTConfig, tokenizer: Any | None = None) -> Any:
 
     if tokenizer is not None and len(tokenizer) != config.vocab_size:
         raise ValueError(f"config.vocab_size is {config.vocab_size} but the tokenizer has {len(tokenizer)} tokens; make them equal.")
-    special_ids = {}
+    special_ids = {"bos_token_id": None, "eos_token_id": None, "pad_token_id": None}  # GPT2Config's default 50256 is outside a tiny vocabulary
     if tokenizer is not None:
         special_ids = {"bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id}
     hf_config = GPT2Config(
