@@ -137,19 +137,31 @@ def plot_grouped_bars(groups: Mapping[str, Mapping[str, float]], title: str, yla
     return fig
 
 
-def plot_against_budget(panels: Mapping[str, Mapping[str, float]], budgets: Mapping[str, float], title: str) -> Figure:
-    """Horizontal bars, one panel per measure (e.g. wall time, memory), a dashed line at each budget; bars over it in red."""
+def plot_against_budget(
+    panels: Mapping[str, Mapping[str, float]], budgets: Mapping[str, float], title: str, exceptions: Mapping[str, Mapping[str, float]] | None = None
+) -> Figure:
+    """Horizontal bars, one panel per measure (e.g. wall time, memory), a dashed line at each budget; bars over it in red.
+
+    `exceptions` gives a bar its own budget ({measure: {name: budget}}), drawn as a short dashed mark on that bar's row.
+    """
     set_course_style()
     if not panels or not all(panels.values()):
         raise ValueError("plot_against_budget needs at least one panel with at least one value.")
+    exceptions = exceptions or {}
     names = list(next(iter(panels.values())))
     fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 0.35 * len(names) + 1.8), sharey=True, squeeze=False)
     for ax, (measure, values) in zip(axes[0], panels.items()):
         budget = budgets.get(measure)
-        colours = [PALETTE[3] if budget is not None and values[n] > budget else PALETTE[0] for n in names]
+        own = exceptions.get(measure, {})
+        limits = {name: own.get(name, budget) for name in names}
+        colours = [PALETTE[3] if limits[n] is not None and values[n] > limits[n] else PALETTE[0] for n in names]
         ax.barh(names, [values[n] for n in names], color=colours, edgecolor="black")
         if budget is not None:
-            ax.axvline(budget, color=PALETTE[3], linestyle="--", label=f"budget {budget:g}")
+            ax.axvline(budget, color=PALETTE[3], linestyle="--", label=f"budget {budget:g}" + (" (short marks: a notebook's own)" if own else ""))
+        for row, name in enumerate(names):
+            if name in own:
+                ax.plot([own[name]] * 2, [row - 0.45, row + 0.45], color=PALETTE[3], linestyle="--")
+        if budget is not None:
             ax.legend(loc="lower right")
         ax.set_xlabel(measure)
     axes[0][0].invert_yaxis()  # the y axis is shared: invert once, so the first notebook is on top

@@ -34,6 +34,7 @@ from .paths import artifact_path, repo_root, write_text_atomic
 
 BUDGET_SECONDS = 180.0  # the course's budget per notebook on a 2-core CPU
 BUDGET_GIB = 4.0
+LONGER_BUDGETS = {"notebooks/03_instruction_finetuning.ipynb": 240.0}  # notebook 03 trains eight models
 README_TABLE_START = "<!-- runtime-table:start (written by `python -m course_utils.run_all --update-readme`) -->"
 README_TABLE_END = "<!-- runtime-table:end -->"
 TABLE_HEADER = ["| notebook | wall time (s) | peak RSS (GiB) |", "|---|---:|---:|"]
@@ -238,18 +239,30 @@ def machine_description() -> dict[str, str]:
     return description
 
 
+def budget_seconds(notebook: str) -> float:
+    """The wall-time budget of one notebook, by its display name (3 minutes; notebook 03: 4)."""
+    return LONGER_BUDGETS.get(notebook, BUDGET_SECONDS)
+
+
+def within_budget(row: Row) -> bool:
+    """True when a run's wall time and peak memory are both within its notebook's budget."""
+    return row["seconds"] <= budget_seconds(row["notebook"]) and row["peak_rss_gib"] <= BUDGET_GIB
+
+
 def plot_runs(rows: Sequence[Row]) -> Any:
     """Wall time and peak memory of each notebook against the course's budgets (a matplotlib Figure)."""
     from .plots import plot_against_budget
 
     shown = [row for row in rows if row.get("status", "ok") == "ok"]
     names = [Path(row["notebook"]).stem for row in shown]
-    over = sum(row["seconds"] > BUDGET_SECONDS or row["peak_rss_gib"] > BUDGET_GIB for row in shown)
+    over = sum(not within_budget(row) for row in shown)
     title = f"All {len(shown)} notebooks within budget" if not over else f"{over} of {len(shown)} notebooks over budget"
+    longer = {name: budget_seconds(row["notebook"]) for name, row in zip(names, shown) if budget_seconds(row["notebook"]) != BUDGET_SECONDS}
     return plot_against_budget(
         {"wall time (s)": dict(zip(names, [row["seconds"] for row in shown])), "peak RSS (GiB)": dict(zip(names, [row["peak_rss_gib"] for row in shown]))},
         {"wall time (s)": BUDGET_SECONDS, "peak RSS (GiB)": BUDGET_GIB},
         title,
+        exceptions={"wall time (s)": longer},
     )
 
 
@@ -273,14 +286,14 @@ def report_markdown(rows: Sequence[Row], started_at: float, finished_at: float, 
     ]
     if loads:
         lines += [
-            f"1-minute load average around the runs: {min(loads)} to {max(loads)} on {os.cpu_count()} cores "
-            "(near the core count or above means other jobs shared the CPU and times are upper bounds).",
+            f"1-minute load average around the runs: {min(loads)} to {max(loads)} on {os.cpu_count()} cores. A notebook's own "
+            "threads account for up to the core count; clearly above it, other jobs shared the CPU and times are upper bounds.",
             "",
         ]
-    lines += ["## Runtime per notebook", "", f"Budget: {BUDGET_SECONDS:.0f} s and {BUDGET_GIB:.0f} GiB per notebook.", ""]
+    lines += ["## Runtime per notebook", "", f"Budget: {BUDGET_SECONDS:.0f} s (notebook 03: {budget_seconds('notebooks/03_instruction_finetuning.ipynb'):.0f} s) and {BUDGET_GIB:.0f} GiB per notebook.", ""]
     lines += ["| notebook | status | wall time (s) | peak RSS (GiB) | within budget | load before / after |", "|---|---|---:|---:|---|---|"]
     for row in rows:
-        within = "yes" if row["seconds"] <= BUDGET_SECONDS and row["peak_rss_gib"] <= BUDGET_GIB else "**no**"
+        within = "yes" if within_budget(row) else "**no**"
         lines.append(
             f"| `{row['notebook']}` | {row.get('status', 'ok')} | {row['seconds']} | {row['peak_rss_gib']} | {within} | "
             f"{_or_dash(row.get('load_average_before'))} / {_or_dash(row.get('load_average_after'))} |"

@@ -20,8 +20,9 @@ def test_lora_trains_under_five_percent_of_the_parameters(numbers):
 
 
 def test_cpt_after_ift_forgets_the_instructions(numbers):
-    # the article's claim: the reverse order loses the instruction behaviour
+    # the article's claim: the reverse order loses the instruction behaviour (measured 0.2 -> 0.0025 after a quarter of a CPT run)
     assert numbers["ift_then_cpt_score"] < numbers["cpt_then_ift_score"]
+    assert numbers["ift_then_cpt_score"] < numbers["ift_only_score"] - 0.1
 
 
 def test_general_examples_in_the_ift_mix_protect_general_perplexity(numbers):
@@ -35,7 +36,7 @@ def test_trl_sfttrainer_matches_the_hand_assembled_run(numbers):
 
 def test_smollm_lora_adapter_merges_without_changing_answers(numbers):
     assert numbers["smol_merged_matches"] == 1.0
-    # 12 held-out questions; measured 1/12 -> 4/12 after 12 LoRA steps: require at least two more right answers
+    # 12 held-out questions; measured 0/12 -> 4/12 after 12 LoRA steps: require at least two more right answers
     assert numbers["smol_handbook_after"] >= numbers["smol_handbook_before"] + 2 / 12
 
 

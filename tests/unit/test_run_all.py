@@ -145,3 +145,19 @@ def test_budget_plot_draws_a_bar_per_notebook_and_colours_those_over_budget():
     assert [label.get_text() for label in time_axis.get_yticklabels()] == ["00", "03"]
     with pytest.raises(ValueError):
         plot_against_budget({}, {}, "nothing")
+
+
+def test_notebook_03_is_judged_against_its_own_four_minute_budget():
+    assert run_all.within_budget({"notebook": "notebooks/03_instruction_finetuning.ipynb", "seconds": 213.0, "peak_rss_gib": 2.3})
+    assert not run_all.within_budget({"notebook": "notebooks/04_rag.ipynb", "seconds": 213.0, "peak_rss_gib": 2.3})
+    assert not run_all.within_budget({"notebook": "notebooks/03_instruction_finetuning.ipynb", "seconds": 250.0, "peak_rss_gib": 2.3})
+
+
+def test_budget_plot_colours_a_bar_by_its_own_budget():
+    from matplotlib.colors import to_hex
+
+    from course_utils.plots import PALETTE, plot_against_budget
+
+    figure = plot_against_budget({"wall time (s)": {"03": 213.0, "04": 213.0}}, {"wall time (s)": 180.0}, "03 has 240 s",
+                                 exceptions={"wall time (s)": {"03": 240.0}})
+    assert [to_hex(bar.get_facecolor()) for bar in figure.axes[0].patches] == [PALETTE[0], PALETTE[3]]
