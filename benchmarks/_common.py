@@ -16,6 +16,7 @@ from typing import Any
 
 from course_utils.paths import artifact_path, write_text_atomic
 from course_utils.run_all import load_average, machine_description
+from course_utils.runtime import CpuShareMeter
 
 
 def result_path(name: str) -> Path:
@@ -33,15 +34,17 @@ def run_benchmark(name: str, title: str, measure: Callable[[], dict[str, Any]]) 
         "platform": platform.platform(terse=True),
     }
     started = time.perf_counter()
-    record.update(measure())
+    with CpuShareMeter() as share:
+        record.update(measure())
     record["seconds"] = round(time.perf_counter() - started, 1)
     record["load_average_after"] = load_average()
+    record["other_cpu_cores"], record["steal_cores"] = share.other_cores, share.steal_cores
     write_text_atomic(result_path(name), json.dumps(record, indent=2, default=str))
     for caption, rows in record.get("tables", {}).items():
         print(f"\n{caption}")
         for row in rows:
             print("  " + ", ".join(f"{key}={value}" for key, value in row.items()))
-    print(f"\n{name}: {record['seconds']} s, load average {record['load_average_before']} -> {record['load_average_after']}")
+    print(f"\n{name}: {record['seconds']} s, other programs {share.other_cores} cores, stolen {share.steal_cores} cores")
     return record
 
 

@@ -138,6 +138,7 @@ class _PaddingFalseAlarm(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every log record except that warning."""
         return "strongly recommend passing in an `attention_mask`" not in record.getMessage()
 
 

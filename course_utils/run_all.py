@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .paths import artifact_path, repo_root, write_text_atomic
+from .runtime import CpuShareMeter
 
 BUDGET_SECONDS = 180.0  # the course's budget per notebook on a 2-core CPU
 BUDGET_GIB = 4.0
@@ -89,10 +90,11 @@ def measure(path: Path, timeout_s: int = 1200) -> Row:
     started = time.perf_counter()
     # Figures must reach the saved outputs as images: the kernel's inline backend does that, MPLBACKEND=Agg would not.
     env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
-    child = subprocess.run(
-        [sys.executable, "-m", "course_utils.run_all", "--execute-one", str(path), "--timeout", str(timeout_s)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )
+    with CpuShareMeter() as share:
+        child = subprocess.run(
+            [sys.executable, "-m", "course_utils.run_all", "--execute-one", str(path), "--timeout", str(timeout_s)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
     seconds = time.perf_counter() - started
     peak_lines = [line for line in child.stdout.splitlines() if line.startswith(_PEAK_LINE)]
     peak_kib = int(peak_lines[-1].removeprefix(_PEAK_LINE)) if peak_lines else 0
@@ -104,6 +106,8 @@ def measure(path: Path, timeout_s: int = 1200) -> Row:
         "started_at": started_at,
         "load_average_before": load_before,
         "load_average_after": load_average(),
+        "other_cpu_cores": share.other_cores,
+        "steal_cores": share.steal_cores,
     }
     if child.returncode != 0:
         row["error"] = "\n".join(child.stderr.strip().splitlines()[-25:])
@@ -291,12 +295,19 @@ def report_markdown(rows: Sequence[Row], started_at: float, finished_at: float, 
             "",
         ]
     lines += ["## Runtime per notebook", "", f"Budget: {BUDGET_SECONDS:.0f} s (notebook 03: {budget_seconds('notebooks/03_instruction_finetuning.ipynb'):.0f} s) and {BUDGET_GIB:.0f} GiB per notebook.", ""]
-    lines += ["| notebook | status | wall time (s) | peak RSS (GiB) | within budget | load before / after |", "|---|---|---:|---:|---|---|"]
+    lines += [
+        "Other programs' CPU use and the hypervisor's steal are in cores, averaged over the run (0 = the machine was the "
+        "notebook's alone); either above about 0.2 makes the wall time an upper bound.",
+        "",
+        "| notebook | status | wall time (s) | peak RSS (GiB) | within budget | load before / after | other programs (cores) | stolen (cores) |",
+        "|---|---|---:|---:|---|---|---:|---:|",
+    ]
     for row in rows:
         within = "yes" if within_budget(row) else "**no**"
         lines.append(
             f"| `{row['notebook']}` | {row.get('status', 'ok')} | {row['seconds']} | {row['peak_rss_gib']} | {within} | "
-            f"{_or_dash(row.get('load_average_before'))} / {_or_dash(row.get('load_average_after'))} |"
+            f"{_or_dash(row.get('load_average_before'))} / {_or_dash(row.get('load_average_after'))} | "
+            f"{_or_dash(row.get('other_cpu_cores'))} | {_or_dash(row.get('steal_cores'))} |"
         )
     if plot_name:
         lines += ["", f"![Wall time and peak memory per notebook]({plot_name})"]
