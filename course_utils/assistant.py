@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import time
-import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -373,12 +372,12 @@ def load_adapted_chat_model(adapter_folder: Path | str, device: str | None = Non
     """A fresh SmolLM2 with the adapter merged into its weights (same answers as the adapter, plain-model speed)."""
     from peft import PeftModel
 
+    from .finetuning import ignore_peft_deprecation_warning
     from .pretrained import load_chat_model
 
+    ignore_peft_deprecation_warning()
     model, tokenizer = load_chat_model(device=device)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # peft calls a transformers method deprecated in 5.x
-        merged = PeftModel.from_pretrained(model, str(adapter_folder)).merge_and_unload()
+    merged = PeftModel.from_pretrained(model, str(adapter_folder)).merge_and_unload()
     return merged.eval(), tokenizer
 
 

@@ -254,7 +254,7 @@ def check_lora_parameters(lora_parameters: Callable[[Sequence[tuple[int, int]], 
 
 def check_chat_format(format_chat: Callable[[str, str], str], tokenizer: Any) -> bool:
     """Check `format_chat(user_content, answer) -> str` against the tokenizer's chat template."""
-    exercise = "Exercise 3 (stretch): write the chat format by hand"
+    exercise = "Exercise 4 (stretch): write the chat format by hand"
     for content, answer in (("Is this from a novel?\nEmma smiled.", "novel"), ("Give the title of this passage.\nWAL mode...", "Write-Ahead Logging")):
         ok, result = _call_safely(exercise, format_chat, content, answer)
         if not ok:
@@ -264,6 +264,26 @@ def check_chat_format(format_chat: Callable[[str, str], str], tokenizer: Any) ->
             return report_check(exercise, False, f"expected {expected!r}, got {result!r}. Print tokenizer.chat_template to see the pieces.")
     return report_check(exercise, True)
 
+
+def check_lora_at_full_ft_settings(train_lora: Callable[[], Any], tokenizer: Any, eval_set: Sequence[Mapping[str, str]], full_ft_score: float) -> bool:
+    """Check `train_lora() -> model`: LoRA trained with full fine-tuning's recipe, scored against full fine-tuning."""
+    from .finetuning import instruction_score
+    from .recipes import IFT
+
+    exercise = "Exercise 3 (medium): LoRA at full fine-tuning's learning rate and steps"
+    ok, model = _call_safely(exercise, train_lora)
+    if not ok:
+        return False
+    adapters = [parameter for name, parameter in model.named_parameters() if "lora_B" in name] if hasattr(model, "named_parameters") else []
+    if not adapters:
+        return report_check(exercise, False, "return the LoRA model: lora_model(copy.deepcopy(cpt_model), r=IFT.lora_r, target_modules=targets), trained.")
+    if all(float(parameter.detach().abs().max()) == 0.0 for parameter in adapters):
+        return report_check(exercise, False, "the adapters are still zero (B starts at 0): train the model with run_ift(model, tokenizer, examples, IFT) before returning it.")
+    score = instruction_score(model, tokenizer, eval_set, IFT.max_new_tokens).overall
+    print(f"instruction score: LoRA at full fine-tuning's settings {score:.3f}, full fine-tuning {full_ft_score:.3f}")
+    if score >= full_ft_score - 0.1:
+        return report_check(exercise, False, "this LoRA scores close to full fine-tuning: did it train with lora_recipe(IFT)? Use IFT, full fine-tuning's own recipe.")
+    return report_check(exercise, True)
 
 # --- Notebook 04: RAG ---
 

@@ -98,6 +98,14 @@ def instruction_tune(model: Any, tokenizer: Any, examples: list[dict[str, list[i
     return history
 
 
+def ignore_peft_deprecation_warning() -> None:
+    """Hide the FutureWarning peft raises by reading a property transformers 5 deprecated: nothing a learner can change."""
+    warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+
+
+ignore_peft_deprecation_warning()  # at import: notebooks also call peft directly (PeftModel.from_pretrained)
+
+
 def lora_model(model: Any, r: int = 8, alpha: int = 16, target_modules: Sequence[str] = ("c_attn", "c_proj", "c_fc"), seed: int = 0) -> Any:
     """Wrap `model` with LoRA adapters (peft) on the named modules; only the adapters train."""
     import torch
@@ -110,9 +118,7 @@ def lora_model(model: Any, r: int = 8, alpha: int = 16, target_modules: Sequence
     fan_in_fan_out = any(isinstance(module, Conv1D) for name, module in model.named_modules() if name.rsplit(".", 1)[-1] in target_modules)
     config = LoraConfig(r=r, lora_alpha=alpha, target_modules=list(target_modules), lora_dropout=0.0, bias="none",
                         task_type="CAUSAL_LM", fan_in_fan_out=fan_in_fan_out)
-    with warnings.catch_warnings():  # peft reads a property transformers 5 deprecated; nothing for a learner to change
-        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
-        return get_peft_model(model, config)
+    return get_peft_model(model, config)
 
 
 def lora_parameter_formula(model: Any, target_modules: Sequence[str], r: int) -> int:

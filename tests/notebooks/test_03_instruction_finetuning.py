@@ -20,9 +20,9 @@ def test_lora_trains_under_five_percent_of_the_parameters(numbers):
 
 
 def test_cpt_after_ift_forgets_the_instructions(numbers):
-    # the article's claim: the reverse order loses the instruction behaviour (measured 0.2 -> 0.0025 after a quarter of a CPT run)
-    assert numbers["ift_then_cpt_score"] < numbers["cpt_then_ift_score"]
-    assert numbers["ift_then_cpt_score"] < numbers["ift_only_score"] - 0.1
+    # the article's claim: CPT after IFT loses the instruction behaviour (measured 0.205 -> 0.0 after a quarter of a CPT run)
+    assert numbers["ift_then_cpt_score"] < numbers["cpt_then_ift_score"] - 0.1
+    assert numbers["ift_then_cpt_stops"] < numbers["ift_stops"] - 0.3
 
 
 def test_general_examples_in_the_ift_mix_protect_general_perplexity(numbers):
@@ -40,10 +40,9 @@ def test_smollm_lora_adapter_merges_without_changing_answers(numbers):
     assert numbers["smol_handbook_after"] >= numbers["smol_handbook_before"] + 2 / 12
 
 
-def test_lora_needs_its_own_learning_rate_to_match_full_fine_tuning(numbers):
-    # at full FT's lr and steps the zero-initialised adapters barely move (measured ~0.015 vs ~0.2);
-    # with 5x lr and 2x steps LoRA reaches full fine-tuning's score within one task's worth (0.2)
-    assert numbers["lora_same_settings_score"] < numbers["ift_score"] - 0.1
+def test_lora_with_its_own_recipe_comes_close_to_full_fine_tuning(numbers):
+    # with 5x lr and 2x steps LoRA reaches full fine-tuning's score within half a task's worth (measured 0.156 vs 0.205);
+    # that full fine-tuning's own lr and steps leave LoRA far below is asserted by exercise 3 in the solutions notebook
     assert numbers["lora_score"] >= numbers["ift_score"] - 0.1
 
 

@@ -137,3 +137,33 @@ def test_chat_format_checker():
     tokenizer = add_chat_template(train_bpe_tokenizer(["plain text"] * 10, vocab_size=270))
     assert ex.check_chat_format(lambda content, answer: f"<|user|>\n{content}\n<|assistant|>\n{answer}<|endoftext|>", tokenizer) is True
     assert ex.check_chat_format(lambda content, answer: f"{content}\n{answer}", tokenizer) is False
+
+
+def test_lora_at_full_ft_settings_checker(capsys):
+    import torch
+
+    from course_utils.finetuning import add_chat_template, lora_model
+    from course_utils.models import TinyGPTConfig, build_tiny_gpt, train_bpe_tokenizer
+
+    tokenizer = add_chat_template(train_bpe_tokenizer(["Emma smiled. WAL mode."] * 10, vocab_size=300))
+    eval_set = [{"id": "r1", "task": "source", "instruction": "Novel or documentation?", "input": "Emma smiled.", "output": "novel"}]
+    config = TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2, context_length=64)
+
+    def untrained_lora():
+        return lora_model(build_tiny_gpt(config, tokenizer), r=2, target_modules=("c_attn",))
+
+    def nudged_lora():  # stands in for a trained adapter: B moved away from zero
+        model = untrained_lora()
+        with torch.no_grad():
+            for name, parameter in model.named_parameters():
+                if "lora_B" in name:
+                    parameter.fill_(1e-3)
+        return model
+
+    assert ex.check_lora_at_full_ft_settings(lambda: build_tiny_gpt(config, tokenizer), tokenizer, eval_set, 0.2) is False
+    assert "return the LoRA model" in capsys.readouterr().out
+    assert ex.check_lora_at_full_ft_settings(untrained_lora, tokenizer, eval_set, 0.2) is False
+    assert "still zero" in capsys.readouterr().out
+    assert ex.check_lora_at_full_ft_settings(nudged_lora, tokenizer, eval_set, full_ft_score=0.5) is True
+    assert ex.check_lora_at_full_ft_settings(nudged_lora, tokenizer, eval_set, full_ft_score=0.05) is False
+    assert "lora_recipe" in capsys.readouterr().out

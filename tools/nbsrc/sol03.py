@@ -6,8 +6,9 @@ cells = [
 
 {colab_badge("solutions/03_instruction_finetuning_solutions.ipynb")}
 
-Worked solutions to the exercises of `notebooks/03_instruction_finetuning.ipynb`. Exercise 3 needs the course tokenizer
-with its chat template, loaded from notebook 01's checkpoint (rebuilt with its recipe if missing).
+Worked solutions to the exercises of `notebooks/03_instruction_finetuning.ipynb`. Exercise 3 trains LoRA on notebook 02's model
+and compares it with notebook 03's saved IFT model; exercise 4 needs the course tokenizer with its chat template, loaded
+from notebook 01's checkpoint (each model rebuilt with its recipe if missing).
 """),
 ("code", COLAB_CELL.replace("%cd /content/course/notebooks", "%cd /content/course/solutions")),
 ("md", "**Exercise 1 (easy).** Copy the ids and overwrite the first `n_prompt_tokens` with -100."),
@@ -32,7 +33,30 @@ def lora_parameters(shapes: list[tuple[int, int]], r: int) -> int:
 
 assert check_lora_parameters(lora_parameters)
 """),
-("md", "**Exercise 3 (stretch).** Read the pieces off `tokenizer.chat_template`: role tokens, newlines, and the end-of-text token closing the answer."),
+("md", """**Exercise 3 (medium).** Wrap, train with `IFT` (not `lora_recipe(IFT)`), return. Section 4's full fine-tuning score
+comes from notebook 03's saved IFT model (`ensure_ift`), scored on the same held-out instructions."""),
+("code", """
+import copy
+
+from course_utils.exercises import check_lora_at_full_ft_settings
+from course_utils.finetuning import add_chat_template, instruction_score, lora_model
+from course_utils.recipes import IFT, ensure_cpt, ensure_ift, ift_examples, instruction_eval_set, run_ift
+
+cpt_model, tokenizer = ensure_cpt()
+add_chat_template(tokenizer)
+eval_set = instruction_eval_set(IFT)
+full_ft_score = instruction_score(ensure_ift()[0], tokenizer, eval_set, IFT.max_new_tokens).overall
+
+
+def lora_at_full_ft_settings():
+    lora = lora_model(copy.deepcopy(cpt_model), r=IFT.lora_r, target_modules=("c_attn", "c_proj", "c_fc"))
+    run_ift(lora, tokenizer, ift_examples(tokenizer, IFT), IFT, run_name="03_lora_full_ft_settings", disable_tqdm=True)
+    return lora
+
+
+assert check_lora_at_full_ft_settings(lora_at_full_ft_settings, tokenizer, eval_set, full_ft_score)
+"""),
+("md", "**Exercise 4 (stretch).** Read the pieces off `tokenizer.chat_template`: role tokens, newlines, and the end-of-text token closing the answer."),
 ("code", """
 from course_utils.exercises import check_chat_format
 from course_utils.finetuning import add_chat_template
