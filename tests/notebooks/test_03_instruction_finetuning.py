@@ -41,7 +41,7 @@ def test_smollm_lora_adapter_merges_without_changing_answers(numbers):
 
 
 def test_lora_with_its_own_recipe_comes_close_to_full_fine_tuning(numbers):
-    # with 5x lr and 2x steps LoRA reaches full fine-tuning's score within half a task's worth (measured 0.156 vs 0.205);
+    # with 5x lr and 2x steps LoRA reaches full fine-tuning's score within half a task's worth (measured 0.156 and 0.198 in two runs vs 0.205);
     # that full fine-tuning's own lr and steps leave LoRA far below is asserted by exercise 3 in the solutions notebook
     assert numbers["lora_score"] >= numbers["ift_score"] - 0.1
 

@@ -60,10 +60,12 @@ def test_examples_help_and_one_sided_examples_bias_the_answers(numbers):
 
 
 def test_step_by_step_costs_tokens_and_does_not_help_a_135m_model(numbers):
-    # measured: no change in accuracy, no reply with the requested 'Answer:' line, ~30 new tokens and 4-6x the time
+    # measured: no change in accuracy, no reply with the requested 'Answer:' line, 27.3 new tokens per passage,
+    # 3.4x zero-shot's 8.
+    # The time ratio (3.3x and 4.2x idle) is printed, not asserted: a busy machine moved it to 0.19x once. Tokens are deterministic.
     assert numbers["cot_change"] <= 0.2
     assert numbers["cot_answer_line_share"] <= 0.5
-    assert numbers["cot_new_tokens"] > 15 and numbers["cot_slowdown"] > 1.5
+    assert numbers["cot_new_tokens"] > 15 and numbers["cot_new_token_ratio"] > 2
 
 
 def test_a_primed_reply_makes_valid_json_and_a_retry_never_hurts_validity(numbers):

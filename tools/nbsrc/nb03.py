@@ -153,14 +153,15 @@ results.report("lora_score", scores["LoRA, 5x lr, 2x steps"].overall, "instructi
 def side_by_side(name):
     run = runs[name]
     n_trainable = count_parameters(ift_model if name.startswith("full") else lora, trainable_only=True)
-    return {"trainable parameters": n_trainable, "training state by formula (MB)": training_state_bytes(n_trainable) / 1e6,
-            "optimizer state measured (MB)": run.optimizer_state_bytes / 1e6, "peak RSS growth measured (MB)": run.peak_rss_growth_bytes / 1e6,
+    return {"trainable parameters": f"{n_trainable:,}", "training state by formula (MB)": round(training_state_bytes(n_trainable) / 1e6, 2),
+            "optimizer state measured (MB)": round(run.optimizer_state_bytes / 1e6, 2), "peak RSS growth measured (MB)": round(run.peak_rss_growth_bytes / 1e6, 1),
             "steps": IFT.lora_num_steps if "2x" in name else IFT.num_steps, "wall time (s)": round(run.seconds, 1), "instruction score": round(scores[name].overall, 3)}
 
-comparison = pd.DataFrame({name: side_by_side(name) for name in ("full, masked", "LoRA, 5x lr, 2x steps")})
+# dtype=object keeps each row's own type: counts stay integers instead of becoming 1334016.00
+comparison = pd.DataFrame({name: side_by_side(name) for name in ("full, masked", "LoRA, 5x lr, 2x steps")}, dtype=object)
 results.report("full_optimizer_state_mb", runs["full, masked"].optimizer_state_bytes / 1e6, "AdamW state measured, full fine-tuning", unit="MB")
 results.report("lora_optimizer_state_mb", runs["LoRA, 5x lr, 2x steps"].optimizer_state_bytes / 1e6, "AdamW state measured, LoRA", unit="MB")
-comparison.round(2)
+comparison
 """),
 ("md", """
 The formula column counts fp32 gradients plus AdamW's two moments (12 bytes per trainable parameter); the measured

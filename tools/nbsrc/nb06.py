@@ -188,6 +188,7 @@ results.report("cot_accuracy", cot.score, "SmolLM2, source, chat + think step by
 results.report("cot_change", cot.score - plain.score, "accuracy change from step by step (vs chat zero-shot)")
 results.report("cot_answer_line_share", sum("answer:" in r.lower() for r in cot.replies) / len(cot.replies), "step-by-step replies with an 'Answer:' line")
 results.report("cot_new_tokens", cot.new_tokens, "new tokens per passage with step by step", unit="tokens")
+results.report("cot_new_token_ratio", cot.new_tokens / plain.new_tokens, "new tokens per passage, step by step vs zero-shot", unit="x")
 results.report("cot_slowdown", cot.seconds / plain.seconds, "time per passage, step by step vs zero-shot", unit="x")
 print("e.g.", repr(cot.replies[1][:300]))
 """),
