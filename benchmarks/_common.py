@@ -47,12 +47,3 @@ def run_benchmark(name: str, title: str, measure: Callable[[], dict[str, Any]]) 
     print(f"\n{name}: {record['seconds']} s, other programs {share.other_cores} cores, stolen {share.steal_cores} cores")
     return record
 
-
-def best_of(function: Callable[[], Any], repeats: int = 5) -> float:
-    """Fastest wall time (s) of `repeats` calls: the least disturbed by other jobs on a shared machine."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)

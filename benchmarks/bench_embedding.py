@@ -6,11 +6,12 @@ Run: `python benchmarks/bench_embedding.py`.
 
 from __future__ import annotations
 
-from _common import best_of, run_benchmark
+from _common import run_benchmark
 
 from course_utils.data import load_domain_corpus, load_handbook_questions, texts_of
 from course_utils.pretrained import load_embedder
 from course_utils.retrieval import embed_texts
+from course_utils.runtime import best_of
 
 BATCH_SIZES = (1, 16, 64)
 N_QUERIES = 256

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import time
 
-from _common import best_of, run_benchmark
+from _common import run_benchmark
 
 from course_utils.costs import achieved_flops_per_second
 from course_utils.models import TinyGPTConfig, build_tiny_gpt, count_parameters
 from course_utils.recipes import PRETRAIN, general_texts, is_cached, to_blocks, train_tokenizer
-from course_utils.runtime import seed_everything
+from course_utils.runtime import best_of, seed_everything
 from course_utils.training import train_causal_lm
 
 MATMUL_SIZES = (512, 1024, 2048)

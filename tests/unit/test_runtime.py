@@ -53,6 +53,16 @@ def test_network_guard_blocks_outbound_but_allows_loopback():
         client.connect(server.getsockname())  # loopback stays allowed (Jupyter kernels use it)
 
 
+def test_best_of_keeps_the_fastest_call():
+    delays = iter([0.2, 0.0, 0.1])  # the first call is disturbed: best_of must not report it
+    assert runtime.best_of(lambda: time.sleep(next(delays)), repeats=3) < 0.1
+
+
+def test_best_of_rejects_zero_repeats():
+    with pytest.raises(ValueError, match="at least once"):
+        runtime.best_of(lambda: None, repeats=0)
+
+
 def test_peak_rss_sampler_sees_a_temporary_allocation():
     from course_utils.runtime import PeakRssSampler
 
