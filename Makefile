@@ -4,7 +4,12 @@
 #   make run-all         run every notebook in order, save outputs, write reports/run_all.md, update README's runtime table
 #   make benchmarks      measure throughput and latency; rewrite benchmarks/RESULTS.md
 #   make reset-cache     delete the artifact cache and prepare it again, as `make setup` does (before a class)
+#   make clean-cache     delete the artifact cache
+#   make colab-setup     on Colab: install what the notebooks import, leaving Colab's torch, kernel and server alone
 #   make student-copies  write student/notebooks/ with every output cleared
+#   make sync            pair each lesson notebook with its jupytext script (notebooks/NN_topic.py): the newer side wins
+#   make claims          write CLAIMS.md: every claim the notebooks measured, with its 95% CI and verdict (after run-all)
+# The interpreter .venv is made from: `make setup PYTHON=/path/to/python3.12` picks another one.
 PYTHON ?= python3
 VENV ?= .venv
 # Extra pip flags for torch, e.g. TORCH_PIP_FLAGS="--index-url https://download.pytorch.org/whl/cpu"
@@ -16,14 +21,15 @@ TEST_ENV := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 COURSE_BLOCK_NETWORK=1 MPLBA
 # Course runs and benchmarks: offline too. No OMP_WAIT_POLICY=PASSIVE: it made one training run alone ~50% slower (16 s -> 24 s).
 RUN_ENV := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 COURSE_BLOCK_NETWORK=1 TOKENIZERS_PARALLELISM=false PYTHONHASHSEED=0
 
-.PHONY: setup lab test test-unit clean-cache colab-setup run-all benchmarks reset-cache student-copies
+.PHONY: setup lab test test-unit clean-cache colab-setup run-all benchmarks reset-cache student-copies sync claims
 
 setup: $(STAMP)
 	@# Checks the shipped models, converts the chat and base models and embeds notebook 04's corpora into .cache once (~4 min, then instant).
 	@HF_HUB_OFFLINE=1 $(BIN)/python -m course_utils.prepare
 
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 is required"'
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Cannot find '$(PYTHON)'. Install Python 3.10-3.12, or name one: make setup PYTHON=/path/to/python3.12" >&2; exit 1; }
+	@$(PYTHON) -c "$$CHECK_PYTHON"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH_PIP_FLAGS) "torch==$$(sed -n 's/^torch==//p' requirements.txt)"
@@ -42,28 +48,71 @@ test-unit: setup
 	$(TEST_ENV) $(BIN)/python -m pytest -p no:cacheprovider tests/unit
 
 clean-cache:
-	rm -rf .cache
+	@$(DELETE_CACHE)
 
 # Before a class: an empty cache, then the one-off preparation (`make setup`'s step), so the first notebook starts warm.
 reset-cache: $(STAMP)
-	rm -rf "$${COURSE_CACHE_DIR:-.cache}"
+	@$(DELETE_CACHE)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m course_utils.prepare
 
-# Every notebook, in order, outputs saved; report in reports/run_all.md (+ .png); README's runtime table rewritten.
+# Every notebook (or NOTEBOOKS="04 05"), in order, outputs saved; report in reports/run_all.md (+ .png); README's runtime table rewritten.
 run-all: setup
-	$(RUN_ENV) $(BIN)/python -m course_utils.run_all --update-readme
+	$(RUN_ENV) $(BIN)/python -m tools.run_all --update-readme $(NOTEBOOKS)
 
 # Throughput and latency on this machine (about 5 minutes on 2 cores); results in benchmarks/RESULTS.md.
 benchmarks: setup
 	$(RUN_ENV) MPLBACKEND=Agg $(BIN)/python benchmarks/run_benchmarks.py
 
+# Lessons are edited as jupytext percent scripts or as notebooks (see CONTRIBUTING.md); sync copies the newer side's
+# cells to the other, keeping the notebook's outputs. Re-execute what changed (make run-all NOTEBOOKS=04) before committing.
+sync: $(STAMP)
+	$(BIN)/jupytext --sync notebooks/*.ipynb solutions/*.ipynb
+
+# Every claim the notebooks recorded (effect, 95% CI, n, verdict) as CLAIMS.md; run after run-all.
+claims: $(STAMP)
+	$(BIN)/python -m tools.claims_ledger
+
 # Lesson notebooks with every output cleared, for learners to run from scratch (student/ is gitignored).
 student-copies: setup
-	$(BIN)/python -m course_utils.student_copies
+	$(BIN)/python -m tools.student_copies
 
-# Colab: install into the notebook's own Python, keeping Colab's CUDA build of torch.
+# Colab: install what the notebooks import (requirements-colab.txt) into the notebook's own Python. Replacing the
+# kernel's or the server's packages under a running kernel can crash the runtime, so the versions installed of those
+# (and of Colab's CUDA torch) become pip constraints: an install that would change one fails instead.
+COLAB_PYTHON ?= python
+COLAB_KEPT := torch|ipykernel|ipython|jupyter[-_.]client|jupyter[-_.]core|jupyter[-_.]server|notebook|tornado|pyzmq|traitlets|comm|debugpy|matplotlib[-_.]inline|nest[-_.]asyncio|prompt[-_.]toolkit|psutil|ipywidgets|widgetsnbextension|jupyterlab[-_.]widgets|google[-_.]colab
 colab-setup:
-	grep -v '^torch==' requirements.txt > /tmp/course-requirements.txt
-	python -m pip install --quiet -r /tmp/course-requirements.txt
-	python -m pip install --quiet --no-deps -r requirements-nodeps.txt
-	python -m pip install --quiet --no-deps -e .
+	@kept="$$(mktemp)" && \
+	{ $(COLAB_PYTHON) -m pip freeze | grep -i -E '^($(COLAB_KEPT))==' > "$$kept" || true; } && \
+	echo "Kept as installed:" $$(cat "$$kept") && \
+	$(COLAB_PYTHON) -m pip install --quiet -r requirements-colab.txt -c "$$kept" && \
+	$(COLAB_PYTHON) -m pip install --quiet --no-deps -r requirements-nodeps.txt && \
+	$(COLAB_PYTHON) -m pip install --quiet --no-deps -e . && \
+	rm -f "$$kept"
+
+# `make setup`'s interpreter check: Python 3.10-3.12 (tested) with its venv module, else a message saying what to do.
+# No f-strings: an old python3 must reach the message, not a SyntaxError.
+define CHECK_PYTHON
+import sys
+hint = "Point make at another interpreter: make setup PYTHON=/path/to/python3.12"
+found = "%s (Python %d.%d)" % (sys.executable, sys.version_info[0], sys.version_info[1])
+if sys.version_info[:2] < (3, 10):
+    sys.exit("The course needs Python 3.10 or newer, found %s. %s" % (found, hint))
+if sys.version_info[:2] > (3, 12):
+    sys.stderr.write("Warning: the course is tested on Python 3.10-3.12, found %s. If a package fails to install: %s\n" % (found, hint))
+try:
+    import ensurepip, venv
+except ImportError:
+    sys.exit("%s cannot create virtualenvs: its venv module is missing. On Debian/Ubuntu: sudo apt install python3-venv. Or: %s" % (found, hint))
+endef
+export CHECK_PYTHON
+
+# The cache folder (`COURSE_CACHE_DIR` moves it) is deleted only if the course made it: course_utils.paths writes the
+# marker file into every cache folder it creates, so a mistyped COURSE_CACHE_DIR never deletes someone's own folder.
+CACHE_DIR = $(or $(COURSE_CACHE_DIR),.cache)
+CACHE_MARKER := .course-cache
+define DELETE_CACHE
+if [ ! -e "$(CACHE_DIR)" ]; then echo "No cache at $(CACHE_DIR): nothing to delete."; \
+elif [ -f "$(CACHE_DIR)/$(CACHE_MARKER)" ] || [ "$(CACHE_DIR)" = .cache ]; then rm -rf "$(CACHE_DIR)" && echo "Deleted the cache $(CACHE_DIR)"; \
+else echo "Not deleting $(CACHE_DIR): it has no $(CACHE_MARKER) marker, so the course did not create it. Check COURSE_CACHE_DIR." >&2; exit 1; fi
+endef

@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from course_utils.paths import artifact_path, write_text_atomic
-from course_utils.run_all import load_average, machine_description
-from course_utils.runtime import CpuShareMeter
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the maintainers' tools/ package, from the checkout
+
+from course_utils.paths import artifact_path, write_text_atomic  # noqa: E402
+from tools.machine import CpuShareMeter, load_average, machine_description  # noqa: E402
 
 
 def result_path(name: str) -> Path:

@@ -10,7 +10,7 @@ import time
 
 from _common import run_benchmark
 
-from course_utils.data import load_handbook
+from course_utils.data import UNFILTERED, load_handbook
 from course_utils.pretrained import load_chat_model
 from course_utils.prompting import generate, user_message
 
@@ -35,7 +35,7 @@ def measure() -> dict:
         new, seconds = sum(r.new_tokens for r in runs), sum(r.seconds for r in runs)
         rows.append({"measure": f"greedy generation, up to {max_new} new tokens", "tokens": new, "seconds": round(seconds, 2),
                      "tokens/s": round(new / seconds, 1)})
-    context = "\n\n".join(doc["text"] for doc in load_handbook()[:6])
+    context = "\n\n".join(doc["text"] for doc in load_handbook(UNFILTERED)[:6])
     prompts = [user_message(f"{context}\n\nSummarise the policies above.")] * 3
     runs = [generate(model, tokenizer, p, max_new_tokens=1) for p in prompts]
     best = min(runs, key=lambda r: r.seconds)

@@ -5,7 +5,7 @@
     python benchmarks/run_benchmarks.py --write-only     # only rewrite RESULTS.md from the saved results
 
 Each script saves `<cache>/benchmarks/<name>.json` with the machine's description and its load average before
-and after, and the CPU time other programs used meanwhile (`course_utils.runtime.CpuShareMeter`); RESULTS.md labels a
+and after, and the CPU time other programs used meanwhile (`tools.machine.CpuShareMeter`); RESULTS.md labels a
 result "measured while sharing the CPU" when other programs (or the hypervisor's steal) took 0.2 cores or more.
 """
 

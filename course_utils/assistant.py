@@ -8,28 +8,44 @@ prompt variants (`prompt_eval`).
 
 - An `Approach` is data: a model, a function that builds its prompt from a question and passages, an optional
   `Retriever` (RAG), and the `Cost`s it paid before its first answer, read from the runs earlier notebooks recorded.
-  `answer_questions` runs one approach on a question set with one scorer (`rag.answer_matches`).
+  `answer_questions` runs one approach on a question set with one scorer (`evaluation.answer_matches`).
 - `approach_row` turns a run into the article's pros/cons as numbers; `when_to_use` derives the closing guide from
   those numbers, so no recommendation is asserted by hand.
 - `with_document` adds a new document to a copy of an index (freshness without retraining).
 - The agent: two RAG `Tool`s (HR and IT documents, each filtered by the user's role *before* ranking), routers
   that pick a tool per question (by its written description, or by labelled example questions), and `Agent.ask`,
-  which answers with citations.
+  which answers with citations. Every entry point that answers a user (`Agent.ask`, `answer_questions`) rejects a
+  role that is not exactly one of `access.ROLES` before it does anything else, whatever the route.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .data import Record, is_visible_to
+from . import prompt_eval as pe
+from .access import (
+    PUBLIC,
+    UNFILTERED,
+    AccessError,
+    LeakDetector,
+    check_role,
+    hidden_ids,  # noqa: F401 (assistant.hidden_ids, as notebook 07 calls it)
+    visible_ids,
+)
+from .costs import Cost
+from .data import Record, load_handbook, load_handbook_questions
+from .evaluation import answer_matches
+from .finetuning import handbook_answer_records, user_content
+from .prompting import context_window, encode_prompt, generate_batch, user_message
+from .rag import Context, Retriever
+from .results import load_results
+from .retrieval import embed_texts, subset_index, with_document
 
 PromptFn = Callable[[str, Sequence[str]], Any]  # (question, passages) -> what the model reads
 ROUTES = ("HR", "IT", "other")
@@ -41,9 +57,6 @@ SHORT_ANSWER_WORDS = 8  # the handbook's reference answers are a few words; a re
 
 def held_out_questions(n: int = 24, split: str = "test", seed: int = 0) -> list[Record]:
     """The single-answer handbook questions every approach is scored on: notebook 06's balanced draw (same seed), n of them."""
-    from . import prompt_eval as pe
-    from .data import load_handbook_questions
-
     by_qid = {q["qid"]: q for q in load_handbook_questions(split)}
     return [by_qid[example.example_id] for example in pe.handbook_answer_task(n=n, split=split, seed=seed).examples]
 
@@ -81,26 +94,6 @@ FRESH_QUESTIONS: list[Record] = [
 # --- Indexes: copies with a document added, or restricted to a subset --------------------------------------------
 
 
-def vectors_of(vector_index: Any) -> np.ndarray:
-    """Return the stored document vectors of an exact (flat) index, one row per document, in index order."""
-    index = vector_index.index
-    if not hasattr(index, "reconstruct_n"):
-        raise TypeError("vectors_of needs a faiss index that stores its vectors (e.g. IndexFlatIP).")
-    return np.ascontiguousarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
-
-
-def with_document(vector_index: Any, embedder: Any, document: Record) -> Any:
-    """Return a new index holding every document of `vector_index` plus `document`, embedded now; the original is unchanged."""
-    from .retrieval import embed_texts, embedder_name_of, index_from_vectors
-
-    if embedder_name_of(embedder) != vector_index.embedder_name:
-        raise ValueError(f"The index was built by {vector_index.embedder_name!r}; embed the new document with that model, not {embedder_name_of(embedder)!r}.")
-    if document["doc_id"] in vector_index.doc_ids:
-        raise ValueError(f"{document['doc_id']!r} is already in the index.")
-    vectors = np.vstack([vectors_of(vector_index), embed_texts(embedder, [document["text"]])])
-    return index_from_vectors([*vector_index.doc_ids, document["doc_id"]], vectors, vector_index.embedder_name)
-
-
 def refreshed(approaches: Sequence["Approach"], document: Record) -> list["Approach"]:
     """Copies of the approaches whose retrievers also hold `document` (added to a copy of each index; nothing retrained)."""
     updated: dict[int, Retriever] = {}
@@ -114,75 +107,32 @@ def refreshed(approaches: Sequence["Approach"], document: Record) -> list["Appro
     return copies
 
 
-def subset_index(vector_index: Any, doc_ids: Sequence[str]) -> Any:
-    """Return a new index over only `doc_ids` (their stored vectors, no re-embedding), e.g. one tool's documents."""
-    from .retrieval import index_from_vectors
-
-    position = {doc_id: row for row, doc_id in enumerate(vector_index.doc_ids)}
-    unknown = [doc_id for doc_id in doc_ids if doc_id not in position]
-    if unknown or not doc_ids:
-        raise KeyError(f"subset_index needs ids that are in the index; unknown: {unknown[:5]}")
-    vectors = vectors_of(vector_index)[[position[doc_id] for doc_id in doc_ids]]
-    return index_from_vectors(list(doc_ids), vectors, vector_index.embedder_name)
-
-
 # --- Retrieval and prompts ------------------------------------------------------------------------------------
 
 
-@dataclass
-class Context:
-    """What retrieval put in front of the model for one question: source ids, passages, and the seconds it took."""
-
-    source_ids: list[str] = field(default_factory=list)
-    passages: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-
-@dataclass
-class Retriever:
-    """An embedder, the index it built and the documents behind it; `context` is notebook 04's RAG shape."""
-
-    embedder: Any
-    index: Any
-    documents: list[Record]
-    n_sentences: int = 2
-
-    def __post_init__(self) -> None:
-        self._by_id = {document["doc_id"]: document for document in self.documents}
-        missing = [doc_id for doc_id in self.index.doc_ids if doc_id not in self._by_id]
-        if missing:
-            raise KeyError(f"The index holds documents the retriever was not given: {missing[:5]}")
-
-    def document(self, doc_id: str) -> Record:
-        """The document behind an id of this retriever's index."""
-        return self._by_id[doc_id]
-
-    def search(self, question: str, role: str, k: int = 3) -> list[tuple[str, float]]:
-        """The top-k (doc_id, score) among the documents `role` may see: the filter runs before ranking."""
-        from .rag import retrieve_for_role
-
-        return retrieve_for_role(self.index, self.embedder, question, self.documents, role, k=k)
-
-    def context(self, question: str, role: str) -> Context:
-        """The top document `role` may see (filtered before ranking), reduced to its best sentences, closest last."""
-        from .rag import best_sentences
-
-        started = time.perf_counter()
-        hits = self.search(question, role, k=1)
-        if not hits:
-            return Context(seconds=time.perf_counter() - started)
-        top = hits[0][0]
-        pairs = best_sentences(self.embedder, question, [self._by_id[top]], n=self.n_sentences)[::-1]
-        return Context(source_ids=[top], passages=[passage for _, passage in pairs], seconds=time.perf_counter() - started)
+def check_shots_are_public(shots: Sequence[pe.Example]) -> None:
+    """Raise AccessError if a few-shot example shows a handbook document that not every role may see (a shot reaches every asker)."""
+    handbook = load_handbook(UNFILTERED)
+    public, detector = set(visible_ids(handbook, PUBLIC)), LeakDetector(handbook, PUBLIC)
+    for shot in shots:
+        restricted = [doc_id for doc_id in shot.source_ids if doc_id not in public]
+        restricted += detector.leaked_ids("\n".join([*shot.context, shot.input, shot.target]))
+        if restricted:
+            raise AccessError(
+                f"Few-shot example {shot.example_id!r} shows {sorted(set(restricted))}, which not every role may see: "
+                "draw shots from prompt_eval.handbook_shot_pool(data.load_handbook(access.PUBLIC))."
+            )
 
 
 def variant_prompt_fn(task: Any, variant: Any, tokenizer: Any) -> PromptFn:
-    """Prompts built by notebook 06's harness: `variant` on `task`, with the passages as the example's sources."""
-    from . import prompt_eval as pe
+    """Prompts built by notebook 06's harness: `variant` on `task`, with the passages as the example's sources.
 
+    The prompt function does not know who asks, so its few-shot examples must be ones every role may see (checked here).
+    """
     if variant.reply_prefix or variant.step_by_step or variant.retry:
         raise ValueError(f"Variant {variant.name!r} needs a reply prefix, step-by-step parsing or a retry: score it with prompt_eval.evaluate_variant.")
     shots = pe.pick_shots(task, variant)
+    check_shots_are_public(shots)
 
     def build(question: str, passages: Sequence[str]) -> Any:
         """The model input for one question (sources shown when there are passages)."""
@@ -194,9 +144,6 @@ def variant_prompt_fn(task: Any, variant: Any, tokenizer: Any) -> PromptFn:
 
 def policy_prompt(question: str, passages: Sequence[str]) -> Any:
     """The format notebook 03's SmolLM2 adapter was trained on (`handbook_answer_records`), the passages as the policy."""
-    from .finetuning import handbook_answer_records, user_content
-    from .prompting import user_message
-
     asked = {"qid": "asked", "question": question, "answer": "", "type": "single", "gold_doc_ids": ["retrieved"]}
     record = handbook_answer_records([asked], [{"doc_id": "retrieved", "text": " ".join(passages)}])[0]
     return user_message(user_content(record))
@@ -205,39 +152,16 @@ def policy_prompt(question: str, passages: Sequence[str]) -> Any:
 # --- What an approach cost before its first answer ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Cost:
-    """One step an approach paid for before answering: measured seconds, FLOPs, labelled examples, and where it was recorded."""
-
-    step: str
-    seconds: float
-    flops: float
-    labelled_examples: int = 0
-    source: str = ""
-
-
-def recorded_value(notebook: str, key: str) -> Any:
-    """A number an earlier notebook recorded, or an error that names the notebook to run."""
-    from .results import load_results
-
-    metrics = load_results(notebook)  # FileNotFoundError: "run notebooks/<notebook>.ipynb first"
-    if key not in metrics:
-        raise KeyError(f"notebooks/{notebook}.ipynb has recorded no {key!r}: run that notebook again (its results predate this number).")
-    return metrics[key]["value"]
-
-
 # The numbers notebook 07 reads from earlier notebooks' results (they cannot be rebuilt without rerunning them).
 RECORDED_INPUTS = {
     "01_pretraining": ("big_flops", "big_dollars"),
     "05_embedding_finetuning": ("training_seconds", "training_pairs"),
-    "06_prompt_engineering": ("best_handbook_variant_smollm2_135m_instruct", "best_handbook_variant_03_ift", "route_best_smol"),
+    "06_prompt_engineering": (*(pe.best_variant_key(name) for name in pe.COMPARED_MODELS[:2]), "route_best_smol"),
 }
 
 
 def check_recorded_inputs(required: Mapping[str, Sequence[str]] = RECORDED_INPUTS) -> None:
     """Fail fast, before any rebuild, with one message naming every notebook whose recorded numbers are missing."""
-    from .results import load_results
-
     missing = []
     for notebook, keys in required.items():
         try:
@@ -251,150 +175,7 @@ def check_recorded_inputs(required: Mapping[str, Sequence[str]] = RECORDED_INPUT
         raise FileNotFoundError(f"This notebook reads numbers recorded by earlier notebooks: run {names} first, then rerun it.")
 
 
-def checkpoint_cost(name: str, step: str, n_parameters: int, labelled_examples: int = 0) -> Cost:
-    """The cost of a tiny-model checkpoint from the metadata its training run saved (seconds, tokens -> 6ND FLOPs)."""
-    from .costs import training_flops
-    from .models import checkpoint_metadata
-
-    metadata = checkpoint_metadata(name)
-    return Cost(step, float(metadata["seconds"]), training_flops(n_parameters, metadata["tokens_seen"]), labelled_examples, f"checkpoints/{name}/metadata.json")
-
-
-def ift_examples_seen() -> int:
-    """Labelled instructions notebook 03's IFT run learned from: steps x batch size, at most the whole training split."""
-    from .data import load_instructions
-    from .recipes import IFT
-
-    return min(IFT.num_steps * IFT.batch_size, len(load_instructions("train")))
-
-
-def embedder_cost(embedder: Any) -> Cost:
-    """Notebook 05's fine-tuning: its recorded seconds and labelled pairs, and an upper bound on its FLOPs.
-
-    FLOPs = 6 x parameters x tokens, counting every text of every (query, positive, hard negative) triplet at the
-    recipe's full training window of `train_max_seq_length` tokens (short queries are padded less: the true count is lower).
-    """
-    from .costs import training_flops
-    from .embedder_finetuning import EMBEDDER_RECIPE as recipe
-
-    seconds = float(recorded_value("05_embedding_finetuning", "training_seconds"))
-    n_pairs = int(recorded_value("05_embedding_finetuning", "training_pairs"))
-    n_tokens = recipe.num_epochs * n_pairs * (2 + recipe.num_negatives) * recipe.train_max_seq_length
-    return Cost("fine-tune the embedder (notebook 05)", seconds, training_flops(parameter_count(embedder), n_tokens), n_pairs, "notebook 05's results")
-
-
-def inference_flops(n_parameters: int | float, n_tokens: int | float) -> float:
-    """Forward-pass compute: about 2 x parameters x tokens (FLOPs)."""
-    if n_parameters <= 0 or n_tokens < 0:
-        raise ValueError(f"Need positive parameters and non-negative tokens, got {n_parameters} and {n_tokens}.")
-    return 2.0 * n_parameters * n_tokens
-
-
-def parameter_count(model: Any) -> int:
-    """Number of parameters of a torch model or a SentenceTransformer (tied tensors counted once)."""
-    return sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
-
-
-def indexing_cost(embedder: Any, texts: Sequence[str], step: str = "embed the handbook (index)", sample_every: int = 1) -> Cost:
-    """What embedding `texts` costs: seconds measured now on every `sample_every`-th text and scaled to all of them,
-    and 2ND FLOPs over every token the embedder reads (its window caps each text)."""
-    from .retrieval import embed_texts
-
-    if sample_every <= 0 or not texts:
-        raise ValueError(f"Need texts and a positive sample_every, got {len(texts)} texts and {sample_every}.")
-    sample = list(texts)[::sample_every]
-    started = time.perf_counter()
-    embed_texts(embedder, sample)
-    seconds = (time.perf_counter() - started) * len(texts) / len(sample)
-    n_tokens = sum(min(len(ids), embedder.max_seq_length) for ids in embedder.tokenizer(list(texts), verbose=False)["input_ids"])
-    source = "measured now" if sample_every == 1 else f"measured now on 1 text in {sample_every}, scaled"
-    return Cost(step, seconds, inference_flops(parameter_count(embedder), n_tokens), 0, source)
-
-
 # --- Notebook 03's LoRA adapter on SmolLM2, rebuilt with the same settings when it is missing ---------------------
-
-
-@dataclass(frozen=True)
-class HandbookLoraRecipe:
-    """Notebook 03, section 10: LoRA on SmolLM2 for answer-from-policy examples of the handbook's training questions."""
-
-    n_examples: int = 24
-    max_length: int = 400
-    r: int = 8
-    target_modules: tuple[str, ...] = ("q_proj", "v_proj")
-    num_steps: int = 12
-    batch_size: int = 2
-    lr: float = 3e-3
-    seed: int = 0
-
-
-HANDBOOK_LORA = HandbookLoraRecipe()
-ADAPTER_NAME = "03_smollm2_handbook"
-
-
-def handbook_adapter_path() -> Path:
-    """The cache folder of notebook 03's SmolLM2 handbook adapter."""
-    from .paths import artifact_path
-
-    return artifact_path("adapters", ADAPTER_NAME)
-
-
-def handbook_lora_examples(tokenizer: Any, recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> list[dict[str, list[int]]]:
-    """The tokenized training examples of the adapter: answer-from-policy chats for the first training questions."""
-    from .data import load_handbook, load_handbook_questions
-    from .finetuning import handbook_answer_records, tokenize_examples
-
-    records = handbook_answer_records(load_handbook_questions("train"), load_handbook())[: recipe.n_examples]
-    return tokenize_examples(tokenizer, records, max_length=recipe.max_length)
-
-
-def _train_handbook_adapter(folder: Path, recipe: HandbookLoraRecipe) -> None:
-    from .finetuning import lora_model
-    from .pretrained import load_chat_model
-    from .recipes import IFT, run_ift
-
-    model, tokenizer = load_chat_model(device="cpu")
-    lora = lora_model(model, r=recipe.r, target_modules=recipe.target_modules, seed=recipe.seed)
-    settings = replace(IFT, num_steps=recipe.num_steps, batch_size=recipe.batch_size, lr=recipe.lr, seed=recipe.seed)
-    history = run_ift(lora, tokenizer, handbook_lora_examples(tokenizer, recipe), settings, run_name="03_smol_lora", disable_tqdm=True)
-    lora.save_pretrained(folder)
-    (folder / "metadata.json").write_text(json.dumps({"recipe": repr(recipe), "seconds": history.seconds, "tokens_seen": history.tokens_seen}))
-
-
-def ensure_handbook_adapter(recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> Path:
-    """Return notebook 03's adapter folder, training it first with notebook 03's settings if it is not cached (~1 min)."""
-    from .paths import ensure_artifact
-
-    return ensure_artifact(handbook_adapter_path(), lambda folder: _train_handbook_adapter(folder, recipe), made_by="notebook 03 (section 10)")
-
-
-def load_adapted_chat_model(adapter_folder: Path | str, device: str | None = None) -> tuple[Any, Any]:
-    """A fresh SmolLM2 with the adapter merged into its weights (same answers as the adapter, plain-model speed)."""
-    from peft import PeftModel
-
-    from .finetuning import ignore_peft_deprecation_warning
-    from .pretrained import load_chat_model
-
-    ignore_peft_deprecation_warning()
-    model, tokenizer = load_chat_model(device=device)
-    merged = PeftModel.from_pretrained(model, str(adapter_folder)).merge_and_unload()
-    return merged.eval(), tokenizer
-
-
-def handbook_adapter_cost(tokenizer: Any, n_parameters: int, recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> Cost:
-    """The adapter's training cost: seconds as notebook 03 recorded them, FLOPs from the tokens its examples hold (6ND)."""
-    from .costs import training_flops
-
-    try:
-        seconds, source = float(recorded_value("03_instruction_finetuning", "smol_lora_seconds")), "notebook 03's results"
-    except (FileNotFoundError, KeyError):
-        metadata = handbook_adapter_path() / "metadata.json"  # written when ensure_handbook_adapter trained it
-        if not metadata.exists():
-            raise FileNotFoundError("No recorded training time for the SmolLM2 adapter: run notebooks/03_instruction_finetuning.ipynb first.") from None
-        seconds, source = float(json.loads(metadata.read_text())["seconds"]), "adapters/03_smollm2_handbook/metadata.json"
-    examples = handbook_lora_examples(tokenizer, recipe)[: recipe.num_steps * recipe.batch_size]
-    n_tokens = sum(len(example["input_ids"]) for example in examples)
-    return Cost("LoRA on SmolLM2 (notebook 03)", seconds, training_flops(n_parameters, n_tokens), len(examples), source)
 
 
 # --- Approaches, runs and the table -------------------------------------------------------------------------------
@@ -427,9 +208,7 @@ class ApproachRun:
 
     @property
     def scores(self) -> list[float]:
-        """1.0 for each reply that contains the reference answer (`rag.answer_matches`), else 0.0."""
-        from .rag import answer_matches
-
+        """1.0 for each reply that contains the reference answer (`evaluation.answer_matches`), else 0.0."""
         return [answer_matches(reply, q["answer"]) for reply, q in zip(self.replies, self.questions)]
 
     @property
@@ -458,18 +237,12 @@ class ApproachRun:
         return sum(self.prompt_tokens) / len(self.questions)
 
 
-def context_window(model: Any) -> int:
-    """The model's context length in tokens."""
-    config = model.config
-    return int(getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None) or 2048)
-
-
 def answer_questions(approach: Approach, questions: Sequence[Record], max_new_tokens: int = 16, batch_size: int = 24) -> ApproachRun:
     """Answer every question with one approach (greedy, batched), each asked with its asker's role; prompts too long score 0."""
-    from .prompting import encode_prompt, generate_batch
-
     if not questions:
         raise ValueError("answer_questions needs at least one question.")
+    for q in questions:  # every question is asked by someone: a bad role fails here even for an approach without retrieval
+        check_role(q["asker_visibility"])
     contexts = [approach.retriever.context(q["question"], q["asker_visibility"]) if approach.retriever else Context() for q in questions]
     inputs = [approach.prompt_fn(q["question"], c.passages) for q, c in zip(questions, contexts)]
     lengths = [int(encode_prompt(approach.tokenizer, x).shape[1]) for x in inputs]
@@ -565,16 +338,11 @@ def when_to_use(table: Mapping[str, Mapping[str, float]], needs: Sequence[Need] 
 
 def route_of(question: Record) -> str:
     """The route a handbook question should take: HR, IT or other (from its gold document's category)."""
-    from .prompt_eval import ROUTES as CATEGORY_ROUTES
-
-    return CATEGORY_ROUTES[question["category"]]
+    return pe.ROUTES[question["category"]]
 
 
 def routing_questions(n: int = 30, split: str = "test", seed: int = 0) -> list[Record]:
     """Handbook questions balanced over HR, IT and other: notebook 06's routing draw (same seed), n of them."""
-    from . import prompt_eval as pe
-    from .data import load_handbook_questions
-
     by_qid = {q["qid"]: q for q in load_handbook_questions(split)}
     return [by_qid[example.example_id] for example in pe.routing_task(n=n, split=split, seed=seed).examples]
 
@@ -595,8 +363,6 @@ class DescriptionRouter:
     """Routes to the route whose written description is most similar to the question (no labelled data needed)."""
 
     def __init__(self, embedder: Any, descriptions: Mapping[str, str]) -> None:
-        from .retrieval import embed_texts
-
         if not descriptions:
             raise ValueError("DescriptionRouter needs at least one route description.")
         self.embedder, self.labels = embedder, list(descriptions)
@@ -605,8 +371,6 @@ class DescriptionRouter:
 
     def route_many(self, questions: Sequence[str]) -> list[str]:
         """One route per question."""
-        from .retrieval import embed_texts
-
         scores = embed_texts(self.embedder, questions) @ self.vectors.T
         return [self.labels[i] for i in scores.argmax(axis=1)]
 
@@ -615,8 +379,6 @@ class ExampleRouter:
     """Routes by a vote of the k most similar labelled example questions (k-nearest neighbours in embedding space)."""
 
     def __init__(self, embedder: Any, questions: Sequence[str], labels: Sequence[str], k: int = 5) -> None:
-        from .retrieval import embed_texts
-
         if len(questions) != len(labels) or not questions:
             raise ValueError(f"Need one label per example question and at least one; got {len(questions)} and {len(labels)}.")
         self.embedder, self.labels, self.k = embedder, list(labels), k
@@ -625,8 +387,6 @@ class ExampleRouter:
 
     def route_many(self, questions: Sequence[str]) -> list[str]:
         """One route per question."""
-        from .retrieval import embed_texts
-
         similarities = embed_texts(self.embedder, questions) @ self.vectors.T
         return [knn_vote(row, self.labels, self.k) for row in similarities]
 
@@ -701,7 +461,8 @@ class Agent:
         self.router, self.tools, self.answer_fn, self.prompt_fn = router, dict(tools), answer_fn, prompt_fn
 
     def ask(self, question: str, role: str, route: str | None = None) -> AgentAnswer:
-        """Answer one question for a user with `role`; `route` forces a tool instead of asking the router."""
+        """Answer one question for a user with `role` (exactly one of `access.ROLES`); `route` forces a tool instead of asking the router."""
+        check_role(role)  # default deny: before routing, so no route can answer a caller without a valid role
         started = time.perf_counter()
         route = route or self.router.route_many([question])[0]
         tool = self.tools.get(route)
@@ -714,8 +475,3 @@ class Agent:
         titles = [tool.retriever.document(doc_id)["title"] for doc_id in context.source_ids]
         return AgentAnswer(question, role, route, context.source_ids, titles, reply, time.perf_counter() - started)
 
-
-def hidden_ids(source_ids: Sequence[str], documents: Sequence[Record], role: str) -> list[str]:
-    """The ids among `source_ids` that a user with `role` may not see (a leak when non-empty)."""
-    by_id = {document["doc_id"]: document for document in documents}
-    return [doc_id for doc_id in source_ids if not is_visible_to(by_id[doc_id], role)]

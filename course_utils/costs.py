@@ -1,7 +1,8 @@
 """What training costs: FLOPs from the 6·N·D rule, and the same arithmetic scaled to a real model.
 
-Notebook 01 measures its own run and scales it up to reproduce the article's "millions of dollars, weeks";
-notebooks 02, 03 and 07 use `training_flops` to put every approach's compute on one axis.
+Notebook 01 measures its own run and scales it up to reproduce "millions of dollars, weeks" for a real model;
+notebooks 02, 03 and 07 use `training_flops` to put every approach's compute on one axis, and notebook 07 reads
+what each approach paid before its first answer (`Cost`) from the runs earlier notebooks recorded.
 
 The rule: training a dense transformer with N parameters on D tokens costs about 6·N·D floating-point
 operations (2·N·D for the forward pass, 4·N·D for the backward pass), ignoring attention's smaller term.
@@ -9,7 +10,15 @@ operations (2·N·D for the forward pass, 4·N·D for the backward pass), ignori
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from .models import checkpoint_metadata, count_parameters
+from .recipes import HANDBOOK_LORA, IFT, HandbookLoraRecipe, handbook_adapter_path, handbook_lora_examples
+from .results import recorded_value
 
 SECONDS_PER_HOUR = 3600
 SECONDS_PER_DAY = 86_400
@@ -60,3 +69,81 @@ def estimate_training_cost(n_parameters: float, n_tokens: float, cluster: Cluste
 def achieved_flops_per_second(n_parameters: int | float, tokens_per_second: float) -> float:
     """Training FLOP/s a run achieved, from its measured throughput (6 x N x tokens/s)."""
     return training_flops(n_parameters, 1) * tokens_per_second
+
+
+# --- What each approach of notebook 07 paid before its first answer, read from the runs that recorded it -------
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One step an approach paid for before answering: measured seconds, FLOPs, labelled examples, and where it was recorded."""
+
+    step: str
+    seconds: float
+    flops: float
+    labelled_examples: int = 0
+    source: str = ""
+
+
+def checkpoint_cost(name: str, step: str, n_parameters: int, labelled_examples: int = 0) -> Cost:
+    """The cost of a tiny-model checkpoint from the metadata its training run saved (seconds, tokens -> 6ND FLOPs)."""
+    metadata = checkpoint_metadata(name)
+    return Cost(step, float(metadata["seconds"]), training_flops(n_parameters, metadata["tokens_seen"]), labelled_examples, f"checkpoints/{name}/metadata.json")
+
+
+def ift_examples_seen() -> int:
+    """Labelled instructions notebook 03's IFT run learned from: steps x batch size, at most the whole training split."""
+    from .data import load_instructions
+
+    return min(IFT.num_steps * IFT.batch_size, len(load_instructions("train")))
+
+
+def embedder_cost(embedder: Any) -> Cost:
+    """Notebook 05's fine-tuning: its recorded seconds and labelled pairs, and an upper bound on its FLOPs.
+
+    FLOPs = 6 x parameters x tokens, counting every text of every (query, positive, hard negative) triplet at the
+    recipe's full training window of `train_max_seq_length` tokens (short queries are padded less: the true count is lower).
+    """
+    from .embedder_finetuning import EMBEDDER_RECIPE as recipe
+
+    seconds = float(recorded_value("05_embedding_finetuning", "training_seconds"))
+    n_pairs = int(recorded_value("05_embedding_finetuning", "training_pairs"))
+    n_tokens = recipe.num_epochs * n_pairs * (2 + recipe.num_negatives) * recipe.train_max_seq_length
+    return Cost("fine-tune the embedder (notebook 05)", seconds, training_flops(count_parameters(embedder), n_tokens), n_pairs, "notebook 05's results")
+
+
+def inference_flops(n_parameters: int | float, n_tokens: int | float) -> float:
+    """Forward-pass compute: about 2 x parameters x tokens (FLOPs)."""
+    if n_parameters <= 0 or n_tokens < 0:
+        raise ValueError(f"Need positive parameters and non-negative tokens, got {n_parameters} and {n_tokens}.")
+    return 2.0 * n_parameters * n_tokens
+
+
+def indexing_cost(embedder: Any, texts: Sequence[str], step: str = "embed the handbook (index)", sample_every: int = 1) -> Cost:
+    """What embedding `texts` costs: seconds measured now on every `sample_every`-th text and scaled to all of them,
+    and 2ND FLOPs over every token the embedder reads (its window caps each text)."""
+    from .retrieval import embed_texts
+
+    if sample_every <= 0 or not texts:
+        raise ValueError(f"Need texts and a positive sample_every, got {len(texts)} texts and {sample_every}.")
+    sample = list(texts)[::sample_every]
+    started = time.perf_counter()
+    embed_texts(embedder, sample)
+    seconds = (time.perf_counter() - started) * len(texts) / len(sample)
+    n_tokens = sum(min(len(ids), embedder.max_seq_length) for ids in embedder.tokenizer(list(texts), verbose=False)["input_ids"])
+    source = "measured now" if sample_every == 1 else f"measured now on 1 text in {sample_every}, scaled"
+    return Cost(step, seconds, inference_flops(count_parameters(embedder), n_tokens), 0, source)
+
+
+def handbook_adapter_cost(tokenizer: Any, n_parameters: int, recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> Cost:
+    """The adapter's training cost: seconds as notebook 03 recorded them, FLOPs from the tokens its examples hold (6ND)."""
+    try:
+        seconds, source = float(recorded_value("03_instruction_finetuning", "smol_lora_seconds")), "notebook 03's results"
+    except (FileNotFoundError, KeyError):
+        metadata = handbook_adapter_path() / "metadata.json"  # written when ensure_handbook_adapter trained it
+        if not metadata.exists():
+            raise FileNotFoundError("No recorded training time for the SmolLM2 adapter: run notebooks/03_instruction_finetuning.ipynb first.") from None
+        seconds, source = float(json.loads(metadata.read_text())["seconds"]), "adapters/03_smollm2_handbook/metadata.json"
+    examples = handbook_lora_examples(tokenizer, recipe)[: recipe.num_steps * recipe.batch_size]
+    n_tokens = sum(len(example["input_ids"]) for example in examples)
+    return Cost("LoRA on SmolLM2 (notebook 03)", seconds, training_flops(n_parameters, n_tokens), len(examples), source)

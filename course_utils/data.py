@@ -5,7 +5,8 @@ Files live in `datasets/` (see `datasets/README.md` for source, license and the 
 - `domain_corpus.jsonl`   SQLite documentation and the Python FAQ, one record per section (02, 04, 05)
 - `domain_qa.jsonl`       real FAQ question/answer pairs with gold document ids and splits (04, 05, 07)
 - `instructions.jsonl`    instruction/response pairs derived from the real corpora (03)
-- `handbook.jsonl`, `handbook_questions.jsonl`  a SYNTHETIC company handbook with access levels (04-07)
+- `handbook.jsonl`, `handbook_questions.jsonl`  a SYNTHETIC company handbook with access levels (04-07):
+  `load_handbook(role)` returns what that role may see (`access.is_visible_to`), `load_handbook(UNFILTERED)` every document
 
 Every loader checks that the file exists and that each record has the fields the course relies on,
 and says what is wrong (and how to restore the file) when it does not.
@@ -19,12 +20,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .access import ROLES, UNFILTERED, Unfiltered, is_visible_to, visible_documents  # noqa: F401 (data.ROLES, data.is_visible_to: re-exported)
 from .paths import datasets_dir
 
 Record = dict[str, Any]
 
 SPLITS = ("train", "validation", "test")
-ROLES = ("all", "hr", "it")
 SCHEMAS: dict[str, tuple[str, ...]] = {
     "general_corpus.jsonl": ("doc_id", "title", "text"),
     "domain_corpus.jsonl": ("doc_id", "source", "title", "section", "text"),
@@ -39,12 +40,19 @@ class DatasetError(ValueError):
     """A committed dataset file is missing or malformed."""
 
 
+def _restore_hint(path: Path) -> str:
+    """How to get a bad file back: git for one of the committed datasets, the path to check for any other file."""
+    if path.name in SCHEMAS and path.resolve().parent == datasets_dir().resolve():
+        return f"Restore it with `git checkout -- datasets/{path.name}` in the repository, or rebuild it (datasets/README.md)."
+    return f"Check the path ({path.resolve()}) and the file: one JSON object per line."
+
+
 def read_jsonl(path: Path | str, required_fields: Sequence[str] = ()) -> list[Record]:
     """Read a JSON-lines file, checking every record has `required_fields`."""
     path = Path(path)
-    restore_hint = f"Restore it with `git checkout -- {path.name}` from the datasets folder, or rebuild it (datasets/README.md)."
+    restore_hint = _restore_hint(path)
     if not path.exists():
-        raise DatasetError(f"Dataset file {path} is missing. {restore_hint}")
+        raise DatasetError(f"File {path} is missing. {restore_hint}")
     records = []
     with path.open(encoding="utf-8") as lines:
         for line_number, line in enumerate(lines, start=1):
@@ -102,25 +110,23 @@ def load_domain_qa(split: str | None = None) -> list[Record]:
 def load_instructions(split: str | None = None, task: str | None = None) -> list[Record]:
     """Return instruction/response examples, optionally one split and one task family."""
     records = _filter_split(load_dataset_file("instructions.jsonl"), split)
-    return records if task is None else [record for record in records if record["task"] == task]
+    if task is None:
+        return records
+    tasks = sorted({record["task"] for record in records})
+    if task not in tasks:
+        raise ValueError(f"Unknown instruction task {task!r}; the tasks are {tasks}.")
+    return [record for record in records if record["task"] == task]
 
 
-def load_handbook(role: str | None = None) -> list[Record]:
-    """Return the synthetic handbook; with `role`, only the documents that role may see."""
+def load_handbook(role: str | Unfiltered) -> list[Record]:
+    """Return the synthetic handbook documents a user with `role` may see; `UNFILTERED`: every one (for indexes, not prompts)."""
     records = load_dataset_file("handbook.jsonl")
-    return records if role is None else [record for record in records if is_visible_to(record, role)]
+    return records if role is UNFILTERED else visible_documents(records, role)
 
 
 def load_handbook_questions(split: str | None = None) -> list[Record]:
     """Return questions about the synthetic handbook with gold document ids and short answers."""
     return _filter_split(load_dataset_file("handbook_questions.jsonl"), split)
-
-
-def is_visible_to(document: Record, role: str) -> bool:
-    """True if a user with `role` ("all", "hr" or "it") may see `document` (its visibility is "all" or the role)."""
-    if role not in ROLES:
-        raise ValueError(f"Unknown role {role!r}; roles are {ROLES}.")
-    return document["visibility"] == "all" or document["visibility"] == role
 
 
 def texts_of(records: Iterable[Record], field_name: str = "text") -> list[str]:

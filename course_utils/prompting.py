@@ -33,6 +33,12 @@ class Generation:
         return self.new_tokens / self.seconds if self.seconds else 0.0
 
 
+def context_window(model: Any) -> int:
+    """The model's context length in tokens (GPT-2's n_positions or max_position_embeddings)."""
+    config = model.config
+    return int(getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None) or 2048)
+
+
 def user_message(content: str, system: str | None = None) -> list[Message]:
     """Return a chat as a list of messages: an optional system message, then one user message."""
     messages = [{"role": "system", "content": system}] if system else []

@@ -3,18 +3,29 @@
 Introduced in notebook 04; reused by 05 (the handbook and domain indexes a fine-tuned embedder must beat),
 06 (RAG prompts) and 07 (the assistant's HR and IT tools). `ensure_handbook_index()` and
 `ensure_domain_index()` return notebook 04's indexes from the cache, or rebuild them with the same code
-when a later notebook runs first. Documents reach a prompt only through `visible_ids`, applied before
-ranking, so a user never sees a passage their role may not read.
+when a later notebook runs first. Access control is default deny: every function here that builds text for a
+user (`retrieve_for_role`, `prompt_for_user(s)`, `rag_context`, `Retriever`, `gold_and_distractors`) takes the asker's
+role, rejects an invalid one, and lets documents through only via `access.visible_ids`, applied before ranking.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .data import Record, is_visible_to, load_domain_corpus, load_handbook, texts_of
+from .access import (
+    UNFILTERED,
+    AccessError,
+    check_document,
+    check_role,
+    is_visible_to,
+    visible_ids,
+)
+from .data import Record, load_domain_corpus, load_handbook, texts_of
+from .evaluation import answer_matches, hit_rate_at_k
 from .retrieval import (
     Hit,
     KeywordIndex,
@@ -107,21 +118,13 @@ def chunks_holding_start(chunks: Sequence[Chunk], page: Page, doc_id: str, n_cha
     return [c.chunk_id for c in chunks if c.page_id == page.page_id and c.start <= start and c.end >= needed_end]
 
 
-def hit_rate_at_k(rankings: Sequence[Sequence[str]], golds: Sequence[Sequence[str]], k: int) -> float:
-    """Fraction of queries with at least one gold id among the first k ranked ids."""
-    if len(rankings) != len(golds) or not rankings:
-        raise ValueError(f"Need one ranking per query and at least one query; got {len(rankings)} and {len(golds)}.")
-    if k <= 0:
-        raise ValueError(f"k must be positive, got {k}.")
-    return sum(bool(set(ranking[:k]) & set(gold)) for ranking, gold in zip(rankings, golds)) / len(golds)
-
-
 def evaluate_chunking(
     embedder: Any, chunks: Sequence[Chunk], vectors: Any, pages: Sequence[Page], questions: Sequence[Record], ks: Sequence[int] = (1, 5), n_chars: int = 100
 ) -> dict[str, float]:
     """Hit rate@k of one chunking: the share of questions whose gold section's opening is inside one of the top-k chunks."""
     chunk_index = index_from_vectors([c.chunk_id for c in chunks], vectors, embedder_name_of(embedder))
-    rankings = [ranked_ids(hits) for hits in search_many(chunk_index, embedder, [q["question"] for q in questions], k=max(ks))]
+    queries = [q["question"] for q in questions]
+    rankings = [ranked_ids(hits) for hits in search_many(chunk_index, embedder, queries, k=max(ks), allowed_ids=UNFILTERED)]
     page_of = {doc_id: page for page in pages for doc_id in page.spans}
     golds = [chunks_holding_start(chunks, page_of[q["gold_doc_ids"][0]], q["gold_doc_ids"][0], n_chars) for q in questions]
     return {f"hit@{k}": hit_rate_at_k(rankings, golds, k) for k in ks}
@@ -130,11 +133,11 @@ def evaluate_chunking(
 def rankings_by_retriever(
     vector_index: VectorIndex, keyword_index: KeywordIndex, embedder: Any, questions: Sequence[str], k: int = 10
 ) -> dict[str, list[list[str]]]:
-    """Rank documents for every question three ways: BM25, dense (embeddings) and hybrid (their reciprocal rank fusion)."""
+    """Rank every document for each question three ways (BM25, dense, hybrid RRF): measuring retrieval, not serving a user."""
     if keyword_index.doc_ids != vector_index.doc_ids:
         raise ValueError("The keyword and vector indexes must hold the same documents in the same order.")
-    dense = [ranked_ids(hits) for hits in search_many(vector_index, embedder, questions, k)]
-    bm25 = [ranked_ids(bm25_search(keyword_index, question, k)) for question in questions]
+    dense = [ranked_ids(hits) for hits in search_many(vector_index, embedder, questions, k, allowed_ids=UNFILTERED)]
+    bm25 = [ranked_ids(bm25_search(keyword_index, question, k, allowed_ids=UNFILTERED)) for question in questions]
     hybrid = [ranked_ids(reciprocal_rank_fusion([d, b], top_n=k)) for d, b in zip(dense, bm25)]
     return {"BM25": bm25, "dense": dense, "hybrid (RRF)": hybrid}
 
@@ -157,7 +160,7 @@ def build_corpus_index(embedder: Any, records: Sequence[Record], corpus: str) ->
 
 def _ensure_index(corpus: str, records: Sequence[Record], embedder: Any | None) -> VectorIndex:
     from .pretrained import load_embedder
-    from .results import log
+    from .runtime import log
 
     embedder = embedder if embedder is not None else load_embedder()
     name = index_name(corpus, embedder_name_of(embedder))
@@ -175,7 +178,7 @@ def _ensure_index(corpus: str, records: Sequence[Record], embedder: Any | None) 
 
 def ensure_handbook_index(embedder: Any | None = None) -> VectorIndex:
     """Return notebook 04's index of the handbook (one vector per document), from the cache or rebuilt."""
-    return _ensure_index(HANDBOOK_INDEX, load_handbook(), embedder)
+    return _ensure_index(HANDBOOK_INDEX, load_handbook(UNFILTERED), embedder)  # users are filtered at query time
 
 
 def ensure_domain_index(embedder: Any | None = None) -> VectorIndex:
@@ -183,12 +186,7 @@ def ensure_domain_index(embedder: Any | None = None) -> VectorIndex:
     return _ensure_index(DOMAIN_INDEX, load_domain_corpus(), embedder)
 
 
-# --- Access control ---------------------------------------------------------------------------
-
-
-def visible_ids(documents: Sequence[Record], role: str) -> list[str]:
-    """Return the ids of the documents a user with `role` may see (visibility "all" or their own role)."""
-    return [document["doc_id"] for document in documents if is_visible_to(document, role)]
+# --- Access control (the rule itself lives in `access`; `rag.visible_ids` is `access.visible_ids`) -------------
 
 
 def retrieve_for_role(vector_index: VectorIndex, embedder: Any, question: str, documents: Sequence[Record], role: str, k: int = 3) -> list[Hit]:
@@ -226,12 +224,31 @@ def prompt_for_user(
     k: int = 3,
 ) -> tuple[Any, list[str]]:
     """Retrieve for a user with `role` and assemble the prompt; return (prompt, source doc ids in source order)."""
+    if not isinstance(question, str):
+        raise TypeError("prompt_for_user takes one question string; use prompts_for_user for a list of questions.")
+    return prompts_for_user([question], role, vector_index, embedder, documents, prompt_fn, k)[0]
+
+
+def prompts_for_user(
+    questions: Sequence[str],
+    role: str,
+    vector_index: VectorIndex,
+    embedder: Any,
+    documents: Sequence[Record],
+    prompt_fn: Callable[[str, Sequence[str]], Any],
+    k: int = 3,
+) -> list[tuple[Any, list[str]]]:
+    """`prompt_for_user` for many questions from one user, embedded in one batch: (prompt, source ids) per question."""
+    if isinstance(questions, str):
+        raise TypeError("prompts_for_user takes a list of questions; wrap a single question as [question].")
     by_id = {document["doc_id"]: document for document in documents}
-    hits = retrieve_for_role(vector_index, embedder, question, documents, role, k)
-    if not hits:
-        raise LookupError(f"No document visible to role {role!r} was retrieved for {question!r}.")
-    source_ids = [doc_id for doc_id, _ in hits]
-    return prompt_fn(question, [by_id[doc_id]["text"] for doc_id in source_ids]), source_ids
+    built = []
+    for question, hits in zip(questions, search_many(vector_index, embedder, questions, k, allowed_ids=visible_ids(documents, role))):
+        if not hits:
+            raise LookupError(f"No document visible to role {role!r} was retrieved for {question!r}.")
+        source_ids = [doc_id for doc_id, _ in hits]
+        built.append((prompt_fn(question, [by_id[doc_id]["text"] for doc_id in source_ids]), source_ids))
+    return built
 
 
 # --- Answers that carry their sources ---------------------------------------------------------
@@ -298,15 +315,18 @@ def sibling_ids(documents: Sequence[Record], doc_id: str) -> list[str]:
 
 
 def gold_and_distractors(
-    embedder: Any, vector_index: VectorIndex, documents: Sequence[Record], question: Record, n_distractors: int = 4
+    embedder: Any, vector_index: VectorIndex, documents: Sequence[Record], question: Record, role: str, n_distractors: int = 4
 ) -> tuple[str, list[str]]:
-    """Return the gold document's sentence holding the answer, and the closest sentences of other documents that do not."""
+    """Return the gold document's sentence holding the answer, and the closest sentences of other documents `role` may see."""
     by_id = {document["doc_id"]: document for document in documents}
     gold_doc = by_id[question["gold_doc_ids"][0]]
+    if not is_visible_to(gold_doc, role):
+        raise AccessError(f"Role {role!r} may not see {gold_doc['doc_id']!r}, the gold document of {question['qid']!r}: ask it with its asker's role.")
     holding = [s for s in split_sentences(gold_doc["text"]) if answer_matches(s, question["answer"])]
     if not holding:
         raise ValueError(f"No single sentence of {gold_doc['doc_id']!r} holds the answer {question['answer']!r}.")
-    others = [by_id[d] for d, _ in search(vector_index, embedder, question["question"], k=n_distractors + 2) if d != gold_doc["doc_id"]]
+    nearest = retrieve_for_role(vector_index, embedder, question["question"], documents, role, k=n_distractors + 2)
+    others = [by_id[d] for d, _ in nearest if d != gold_doc["doc_id"]]
     candidates = best_sentences(embedder, question["question"], others, n=3 * n_distractors)
     distractors = [passage for _, passage in candidates if not answer_matches(passage, question["answer"])][:n_distractors]
     return f"{gold_doc['title']}: {holding[0]}", distractors
@@ -335,24 +355,55 @@ def looks_like_instruction(passage: str) -> bool:
     return bool(_INSTRUCTION_PATTERN.search(passage))
 
 
-# --- Scoring short answers ---------------------------------------------------------------------
-
-_NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
-    "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16",
-    "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50",
-    "sixty": "60", "ninety": "90",
-}
-_NUMBER_WORD_PATTERN = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+# --- Notebook 04's RAG context, the one shape every later notebook reuses ---------------------------------
 
 
-def numbers_as_digits(text: str) -> str:
-    """Write number words as digits ("twenty weeks" -> "20 weeks"), so both spellings of an answer compare equal."""
-    return _NUMBER_WORD_PATTERN.sub(lambda match: _NUMBER_WORDS[match.group(0).lower()], text)
+@dataclass
+class Context:
+    """What retrieval put in front of the model for one question: source ids, passages, and the seconds it took."""
+
+    source_ids: list[str] = field(default_factory=list)
+    passages: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
 
-def answer_matches(prediction: str, reference: str) -> float:
-    """1.0 if the reference answer appears in the prediction (`evaluation.contains_answer`, number words as digits)."""
-    from .evaluation import contains_answer
+def rag_context(embedder: Any, vector_index: VectorIndex, documents: Sequence[Record], question: str, role: str, n_sentences: int = 2) -> Context:
+    """Notebook 04's RAG context: the top document `role` may see (filtered before ranking), its best sentences, closest last."""
+    check_role(role)  # before anything else: even an empty index answers a bad role with an error
+    started = time.perf_counter()
+    hits = retrieve_for_role(vector_index, embedder, question, documents, role, k=1)
+    if not hits:
+        return Context(seconds=time.perf_counter() - started)
+    top = next(document for document in documents if document["doc_id"] == hits[0][0])
+    passages = [passage for _, passage in best_sentences(embedder, question, [top], n=n_sentences)][::-1]
+    return Context(source_ids=[top["doc_id"]], passages=passages, seconds=time.perf_counter() - started)
 
-    return contains_answer(numbers_as_digits(prediction), numbers_as_digits(reference))
+
+@dataclass
+class Retriever:
+    """An embedder, the index it built and the documents behind it; `context` is notebook 04's RAG shape."""
+
+    embedder: Any
+    index: VectorIndex
+    documents: list[Record]
+    n_sentences: int = 2
+
+    def __post_init__(self) -> None:
+        for document in self.documents:  # a document added at run time needs a valid visibility before anyone can retrieve it
+            check_document(document)
+        self._by_id = {document["doc_id"]: document for document in self.documents}
+        missing = [doc_id for doc_id in self.index.doc_ids if doc_id not in self._by_id]
+        if missing:
+            raise KeyError(f"The index holds documents the retriever was not given: {missing[:5]}")
+
+    def document(self, doc_id: str) -> Record:
+        """The document behind an id of this retriever's index."""
+        return self._by_id[doc_id]
+
+    def search(self, question: str, role: str, k: int = 3) -> list[Hit]:
+        """The top-k (doc_id, score) among the documents `role` may see: the filter runs before ranking."""
+        return retrieve_for_role(self.index, self.embedder, question, self.documents, role, k=k)
+
+    def context(self, question: str, role: str) -> Context:
+        """`rag_context` over this retriever's index and documents."""
+        return rag_context(self.embedder, self.index, self.documents, question, role, self.n_sentences)

@@ -7,11 +7,17 @@ first (or a test) gets the same checkpoint, from the same code and seed, without
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
-from .data import load_domain_corpus, load_general_corpus, split_records, texts_of
-from .models import TinyGPTConfig, build_tiny_gpt, checkpoint_path, ensure_checkpoint, load_checkpoint, train_bpe_tokenizer
+from .access import UNFILTERED
+from .data import load_domain_corpus, load_general_corpus, load_handbook, load_handbook_questions, split_records, texts_of
+from .finetuning import handbook_answer_records, ignore_peft_deprecation_warning, lora_model, tokenize_examples
+from .models import CPT_CHECKPOINT, IFT_CHECKPOINT, PRETRAINED_CHECKPOINT, TinyGPTConfig, build_tiny_gpt, checkpoint_path, ensure_checkpoint, load_checkpoint, train_bpe_tokenizer
+from .paths import artifact_path, ensure_artifact
+from .pretrained import load_chat_model
 from .runtime import seed_everything
 from .training import TrainingHistory, pack_blocks, tokenize_documents, train_causal_lm
 
@@ -98,8 +104,8 @@ def _build_pretrained() -> tuple[Any, Any, dict[str, Any]]:
 
 def ensure_pretrained(device: str = "cpu") -> tuple[Any, Any]:
     """Return notebook 01's (model, tokenizer), training them with notebook 01's recipe if not cached (~2 min)."""
-    ensure_checkpoint("01_pretrained", _build_pretrained)
-    return load_checkpoint("01_pretrained", device)
+    ensure_checkpoint(PRETRAINED_CHECKPOINT, _build_pretrained)
+    return load_checkpoint(PRETRAINED_CHECKPOINT, device)
 
 
 def mix_replay(domain_blocks: Any, general_blocks: Any, replay_fraction: float, seed: int = 0) -> Any:
@@ -134,8 +140,8 @@ def _build_cpt() -> tuple[Any, Any, dict[str, Any]]:
 
 def ensure_cpt(device: str = "cpu") -> tuple[Any, Any]:
     """Return notebook 02's CPT (model, tokenizer), building it (and notebook 01's model) if not cached."""
-    ensure_checkpoint("02_cpt", _build_cpt)
-    return load_checkpoint("02_cpt", device)
+    ensure_checkpoint(CPT_CHECKPOINT, _build_cpt)
+    return load_checkpoint(CPT_CHECKPOINT, device)
 
 
 def is_cached(name: str) -> bool:
@@ -205,5 +211,64 @@ def _build_ift() -> tuple[Any, Any, dict[str, Any]]:
 
 def ensure_ift(device: str = "cpu") -> tuple[Any, Any]:
     """Return notebook 03's instruction-tuned (model, tokenizer), building it (and 01-02's models) if not cached."""
-    ensure_checkpoint("03_ift", _build_ift)
-    return load_checkpoint("03_ift", device)
+    ensure_checkpoint(IFT_CHECKPOINT, _build_ift)
+    return load_checkpoint(IFT_CHECKPOINT, device)
+
+
+# --- Notebook 03's LoRA adapter on SmolLM2 (the handbook's answer style), rebuilt with the same settings when missing ---
+
+
+@dataclass(frozen=True)
+class HandbookLoraRecipe:
+    """Notebook 03, section 10: LoRA on SmolLM2 for answer-from-policy examples of the handbook's training questions."""
+
+    n_examples: int = 24
+    max_length: int = 400
+    r: int = 8
+    target_modules: tuple[str, ...] = ("q_proj", "v_proj")
+    num_steps: int = 12
+    batch_size: int = 2
+    lr: float = 3e-3
+    seed: int = 0
+
+
+HANDBOOK_LORA = HandbookLoraRecipe()
+
+
+ADAPTER_NAME = "03_smollm2_handbook"
+
+
+def handbook_adapter_path() -> Path:
+    """The cache folder of notebook 03's SmolLM2 handbook adapter."""
+    return artifact_path("adapters", ADAPTER_NAME)
+
+
+def handbook_lora_examples(tokenizer: Any, recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> list[dict[str, list[int]]]:
+    """The tokenized training examples of the adapter: answer-from-policy chats for the first training questions."""
+    records = handbook_answer_records(load_handbook_questions("train"), load_handbook(UNFILTERED))[: recipe.n_examples]
+    return tokenize_examples(tokenizer, records, max_length=recipe.max_length)
+
+
+def _train_handbook_adapter(folder: Path, recipe: HandbookLoraRecipe) -> None:
+    model, tokenizer = load_chat_model(device="cpu")
+    lora = lora_model(model, r=recipe.r, target_modules=recipe.target_modules, seed=recipe.seed)
+    settings = replace(IFT, num_steps=recipe.num_steps, batch_size=recipe.batch_size, lr=recipe.lr, seed=recipe.seed)
+    history = run_ift(lora, tokenizer, handbook_lora_examples(tokenizer, recipe), settings, run_name="03_smol_lora", disable_tqdm=True)
+    lora.save_pretrained(folder)
+    (folder / "metadata.json").write_text(json.dumps({"recipe": repr(recipe), "seconds": history.seconds, "tokens_seen": history.tokens_seen}))
+
+
+def ensure_handbook_adapter(recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> Path:
+    """Return notebook 03's adapter folder, training it first with notebook 03's settings if it is not cached (~1 min)."""
+    return ensure_artifact(handbook_adapter_path(), lambda folder: _train_handbook_adapter(folder, recipe), made_by="notebook 03 (section 10)")
+
+
+def load_adapted_chat_model(adapter_folder: Path | str, device: str | None = None) -> tuple[Any, Any]:
+    """A fresh SmolLM2 with the adapter merged into its weights (same answers as the adapter, plain-model speed)."""
+    from peft import PeftModel
+
+
+    ignore_peft_deprecation_warning()
+    model, tokenizer = load_chat_model(device=device)
+    merged = PeftModel.from_pretrained(model, str(adapter_folder)).merge_and_unload()
+    return merged.eval(), tokenizer

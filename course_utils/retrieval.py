@@ -4,8 +4,10 @@ Introduced in notebook 00 (one similarity query), taught in 04 (RAG: exact, IVF 
 BM25, reciprocal rank fusion, threshold search, token-window chunking, cached embeddings), reused in
 05 (fine-tuned embeddings) and 07 (the assistant's HR and IT tools). An index records the name of the
 model that embedded its documents, and `search` refuses a query embedder with another name: vectors
-from two models live in different spaces, so mixing them silently returns nonsense. Filters
-(`allowed_ids`) are applied *before* ranking, so a document a user may not see is never a candidate.
+from two models live in different spaces, so mixing them silently returns nonsense. Every search names its
+filter, `allowed_ids`, applied *before* ranking so a document a user may not see is never a candidate: the ids
+the user may see (`access.visible_ids`), or `UNFILTERED` to search every document, for work that is not about
+users. A search without a filter is an error, not a search of everything.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from .access import UNFILTERED, AccessError, Unfiltered
+from .data import Record
 from .paths import artifact_path, atomic_path, cache_lock
 
 FAISS_KINDS = ("flat", "ivf", "hnsw")
 Hit = tuple[str, float]  # (doc_id, score), best first
+AllowedIds = Sequence[str] | Unfiltered  # the ids a search may return, or UNFILTERED (every document)
 
 
 class EmbedderMismatchError(ValueError):
@@ -65,7 +70,7 @@ def embeddings_path(name: str, embedder_name: str, texts: Sequence[str]) -> Path
 
 def cached_embeddings(embedder: Any, texts: Sequence[str], name: str) -> np.ndarray:
     """Return `embed_texts(embedder, texts)`, computed once and then read from the cache (written atomically)."""
-    from .results import log  # imported here: results is the package's printer
+    from .runtime import log
 
     if isinstance(texts, str) or len(texts) == 0:
         raise ValueError("cached_embeddings needs a non-empty list of strings.")
@@ -157,22 +162,38 @@ def _search_parameters(index: Any, selector: Any) -> Any:
     return faiss.SearchParameters(sel=selector)
 
 
-def search_vectors(vector_index: VectorIndex, query_vectors: np.ndarray, k: int = 5, allowed_ids: Sequence[str] | None = None) -> list[list[Hit]]:
+def checked_allowed_ids(allowed_ids: AllowedIds, doc_ids: Sequence[str]) -> list[str] | None:
+    """The ids a search may return (None for UNFILTERED); a missing filter, one id string or an unknown id is an error."""
+    if allowed_ids is UNFILTERED:
+        return None
+    if allowed_ids is None:
+        raise AccessError(
+            "allowed_ids=None does not mean every document: pass the ids the user may see (access.visible_ids(documents, role)), "
+            "or retrieval.UNFILTERED to search every document for work that is not about users."
+        )
+    if isinstance(allowed_ids, str):
+        raise TypeError(f"allowed_ids is a list of document ids, not one string ({allowed_ids!r}): wrap it as [{allowed_ids!r}].")
+    known = set(doc_ids)
+    unknown = [doc_id for doc_id in allowed_ids if doc_id not in known]
+    if unknown:
+        raise KeyError(f"allowed_ids not in the index: {unknown[:5]}")
+    return list(allowed_ids)
+
+
+def search_vectors(vector_index: VectorIndex, query_vectors: np.ndarray, k: int = 5, *, allowed_ids: AllowedIds) -> list[list[Hit]]:
     """Return the top-k (doc_id, score) for each query vector; `allowed_ids` filters *before* ranking."""
     import faiss
 
     if k <= 0:
         raise ValueError(f"k must be positive, got {k}.")
     query_vectors = np.ascontiguousarray(np.atleast_2d(query_vectors), dtype=np.float32)
+    allowed = checked_allowed_ids(allowed_ids, vector_index.doc_ids)
     params = None
-    if allowed_ids is not None:
-        positions = {doc_id: i for i, doc_id in enumerate(vector_index.doc_ids)}
-        unknown = [doc_id for doc_id in allowed_ids if doc_id not in positions]
-        if unknown:
-            raise KeyError(f"allowed_ids not in the index: {unknown[:5]}")
-        if len(allowed_ids) == 0:
+    if allowed is not None:
+        if not allowed:
             return [[] for _ in query_vectors]
-        selector = faiss.IDSelectorBatch(np.array([positions[d] for d in allowed_ids], dtype=np.int64))
+        positions = {doc_id: i for i, doc_id in enumerate(vector_index.doc_ids)}
+        selector = faiss.IDSelectorBatch(np.array([positions[d] for d in allowed], dtype=np.int64))
         params = _search_parameters(vector_index.index, selector)
     scores, found = vector_index.index.search(query_vectors, min(k, len(vector_index)), params=params)
     return [[(vector_index.doc_ids[p], float(s)) for s, p in zip(row_s, row_p) if p >= 0] for row_s, row_p in zip(scores, found)]
@@ -186,33 +207,35 @@ def _check_embedder(vector_index: VectorIndex, embedder: Any) -> None:
         )
 
 
-def search(vector_index: VectorIndex, embedder: Any, query: str, k: int = 5, allowed_ids: Sequence[str] | None = None) -> list[Hit]:
-    """Return the top-k (doc_id, score) for `query`; `allowed_ids` filters *before* ranking (access control)."""
+def search(vector_index: VectorIndex, embedder: Any, query: str, k: int = 5, *, allowed_ids: AllowedIds) -> list[Hit]:
+    """Return the top-k (doc_id, score) for `query` among `allowed_ids` (the filter runs *before* ranking), or UNFILTERED."""
     if not isinstance(query, str):
         raise TypeError("search takes one query string; use search_many for a list of queries.")
-    return search_many(vector_index, embedder, [query], k, allowed_ids)[0]
+    return search_many(vector_index, embedder, [query], k, allowed_ids=allowed_ids)[0]
 
 
-def search_many(vector_index: VectorIndex, embedder: Any, queries: Sequence[str], k: int = 5, allowed_ids: Sequence[str] | None = None) -> list[list[Hit]]:
-    """Return the top-k (doc_id, score) of each query, embedding all the queries in one batch."""
+def search_many(vector_index: VectorIndex, embedder: Any, queries: Sequence[str], k: int = 5, *, allowed_ids: AllowedIds) -> list[list[Hit]]:
+    """Return the top-k (doc_id, score) of each query among `allowed_ids` (or UNFILTERED), embedding the queries in one batch."""
     _check_embedder(vector_index, embedder)
     if k <= 0:
         raise ValueError(f"k must be positive, got {k}.")
-    return search_vectors(vector_index, embed_texts(embedder, queries), k, allowed_ids)
+    checked_allowed_ids(allowed_ids, vector_index.doc_ids)  # before the embedding work
+    return search_vectors(vector_index, embed_texts(embedder, queries), k, allowed_ids=allowed_ids)
 
 
 def search_above(
-    vector_index: VectorIndex, embedder: Any, query: str, min_score: float, page_size: int = 10, allowed_ids: Sequence[str] | None = None
+    vector_index: VectorIndex, embedder: Any, query: str, min_score: float, page_size: int = 10, *, allowed_ids: AllowedIds
 ) -> list[Hit]:
-    """Return every document scoring at least `min_score`: fetch pages of results until they turn dissimilar."""
+    """Return every document among `allowed_ids` (or UNFILTERED) scoring at least `min_score`: fetch pages until they turn dissimilar."""
     if page_size <= 0:
         raise ValueError(f"page_size must be positive, got {page_size}.")
     _check_embedder(vector_index, embedder)
+    allowed = checked_allowed_ids(allowed_ids, vector_index.doc_ids)
     query_vector = embed_texts(embedder, [query])
-    limit = len(vector_index) if allowed_ids is None else len(allowed_ids)
+    limit = len(vector_index) if allowed is None else len(allowed)
     k = page_size
     while True:
-        hits = search_vectors(vector_index, query_vector, k, allowed_ids)[0]
+        hits = search_vectors(vector_index, query_vector, k, allowed_ids=allowed_ids)[0]
         if not hits or hits[-1][1] < min_score or k >= limit:
             return [(doc_id, score) for doc_id, score in hits if score >= min_score]
         k += page_size
@@ -248,24 +271,25 @@ def build_bm25_index(doc_ids: Sequence[str], texts: Sequence[str]) -> KeywordInd
     if isinstance(texts, str) or len(texts) == 0:
         raise ValueError("build_bm25_index needs a non-empty list of texts.")
     _check_ids(doc_ids, len(texts), "texts")
+    tokens = _bm25_tokens(texts)
+    if not tokens.vocab:
+        raise ValueError("build_bm25_index found no word to index: every text is empty or only stop words. Pass the documents' texts, e.g. data.texts_of(records).")
     retriever = bm25s.BM25()
-    retriever.index(_bm25_tokens(texts), show_progress=False)
+    retriever.index(tokens, show_progress=False)
     return KeywordIndex(retriever=retriever, doc_ids=list(doc_ids))
 
 
-def bm25_search(keyword_index: KeywordIndex, query: str, k: int = 5, allowed_ids: Sequence[str] | None = None) -> list[Hit]:
-    """Return the top-k (doc_id, score) by BM25; documents sharing no word with the query are left out."""
+def bm25_search(keyword_index: KeywordIndex, query: str, k: int = 5, *, allowed_ids: AllowedIds) -> list[Hit]:
+    """Return the top-k (doc_id, score) by BM25 among `allowed_ids` (or UNFILTERED); documents sharing no word with the query are left out."""
     if k <= 0:
         raise ValueError(f"k must be positive, got {k}.")
     if not isinstance(query, str):
         raise TypeError("bm25_search takes one query string.")
+    allowed = checked_allowed_ids(allowed_ids, keyword_index.doc_ids)
     mask = None
-    if allowed_ids is not None:
-        allowed = set(allowed_ids)
-        unknown = allowed - set(keyword_index.doc_ids)
-        if unknown:
-            raise KeyError(f"allowed_ids not in the index: {sorted(unknown)[:5]}")
-        mask = np.array([doc_id in allowed for doc_id in keyword_index.doc_ids], dtype=np.float32)
+    if allowed is not None:
+        allowed_set = set(allowed)
+        mask = np.array([doc_id in allowed_set for doc_id in keyword_index.doc_ids], dtype=np.float32)
     found, scores = keyword_index.retriever.retrieve(
         _bm25_tokens([query]), k=len(keyword_index), show_progress=False, n_threads=1, weight_mask=mask
     )
@@ -380,3 +404,34 @@ def benchmark_index(
     _, found = index.search(query_vectors, k)
     recall = float(np.mean([len(set(f) & set(e)) / k for f, e in zip(found, exact)]))
     return {"index": kind, "vectors": len(vectors), "build_s": build_seconds, "query_ms": query_ms, f"recall@{k}_vs_exact": recall}
+
+
+# --- Index copies: with a document added (freshness without retraining), or restricted to a subset ----------
+
+
+def vectors_of(vector_index: Any) -> np.ndarray:
+    """Return the stored document vectors of an exact (flat) index, one row per document, in index order."""
+    index = vector_index.index
+    if not hasattr(index, "reconstruct_n"):
+        raise TypeError("vectors_of needs a faiss index that stores its vectors (e.g. IndexFlatIP).")
+    return np.ascontiguousarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
+
+
+def with_document(vector_index: Any, embedder: Any, document: Record) -> Any:
+    """Return a new index holding every document of `vector_index` plus `document`, embedded now; the original is unchanged."""
+    if embedder_name_of(embedder) != vector_index.embedder_name:
+        raise ValueError(f"The index was built by {vector_index.embedder_name!r}; embed the new document with that model, not {embedder_name_of(embedder)!r}.")
+    if document["doc_id"] in vector_index.doc_ids:
+        raise ValueError(f"{document['doc_id']!r} is already in the index.")
+    vectors = np.vstack([vectors_of(vector_index), embed_texts(embedder, [document["text"]])])
+    return index_from_vectors([*vector_index.doc_ids, document["doc_id"]], vectors, vector_index.embedder_name)
+
+
+def subset_index(vector_index: Any, doc_ids: Sequence[str]) -> Any:
+    """Return a new index over only `doc_ids` (their stored vectors, no re-embedding), e.g. one tool's documents."""
+    position = {doc_id: row for row, doc_id in enumerate(vector_index.doc_ids)}
+    unknown = [doc_id for doc_id in doc_ids if doc_id not in position]
+    if unknown or not doc_ids:
+        raise KeyError(f"subset_index needs ids that are in the index; unknown: {unknown[:5]}")
+    vectors = vectors_of(vector_index)[[position[doc_id] for doc_id in doc_ids]]
+    return index_from_vectors(list(doc_ids), vectors, vector_index.embedder_name)

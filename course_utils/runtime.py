@@ -25,6 +25,11 @@ BLOCK_NETWORK_ENV_VAR = "COURSE_BLOCK_NETWORK"
 BANNER_PACKAGES = ("torch", "transformers", "peft", "trl", "sentence-transformers", "faiss-cpu")
 
 
+def log(message: str) -> None:
+    """Print a progress message from course_utils (the package's only print besides `results.report`)."""
+    print(f"[course_utils] {message}", flush=True)
+
+
 def pick_device(preferred: str | None = None) -> str:
     """Return "cuda", "mps" or "cpu": the first available, or `preferred` (also `COURSE_DEVICE`)."""
     import torch
@@ -45,10 +50,14 @@ def pick_device(preferred: str | None = None) -> str:
 
 
 def supports_bf16(device: str) -> bool:
-    """True where bf16 training is fast: CUDA with bf16 support. Never on CPU (measured ~20x slower)."""
+    """True where the GPU computes bf16 natively (Ampere or newer: A100, L4, H100); elsewhere the course stays in fp32.
+
+    torch's `is_bf16_supported()` also counts bf16 that older GPUs (a T4, Colab's free GPU) only emulate, slowly.
+    Never on CPU: bf16 on the course's 2-core CPU was measured about 20x slower.
+    """
     import torch
 
-    return device == "cuda" and torch.cuda.is_bf16_supported()
+    return device == "cuda" and torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False)
 
 
 def seed_everything(seed: int = 0) -> int:
@@ -192,35 +201,3 @@ class PeakRssSampler:
         if self._thread is not None:
             self._thread.join()
         self.peak_bytes = max(self.peak_bytes, current_rss_bytes())
-
-
-class CpuShareMeter:
-    """Context manager: how many cores *other* programs kept busy while the block ran, and how many the hypervisor stole.
-
-    The load average cannot tell a job's own threads from someone else's; this subtracts the CPU time of this process
-    and its finished children (a notebook's kernel, a benchmark script) from the whole machine's busy time.
-    `other_cores` near 0 means the machine was ours alone; `steal_cores` > 0 means a virtual machine's host was
-    giving our cores to its other guests, which slows every run without showing up in the load average.
-    """
-
-    def __init__(self) -> None:
-        self.other_cores = self.steal_cores = 0.0
-
-    @staticmethod
-    def _snapshot() -> tuple[float, float, float, float]:
-        import psutil
-
-        machine = psutil.cpu_times()
-        busy = sum(getattr(machine, field, 0.0) for field in ("user", "nice", "system", "irq", "softirq"))
-        own = sum(os.times()[:4])  # user and system time of this process and of its children that have finished
-        return time.perf_counter(), busy, own, getattr(machine, "steal", 0.0)
-
-    def __enter__(self) -> "CpuShareMeter":
-        self._start = self._snapshot()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        end = self._snapshot()
-        wall = max(end[0] - self._start[0], 1e-9)
-        self.other_cores = round(max(0.0, (end[1] - self._start[1]) - (end[2] - self._start[2])) / wall, 2)
-        self.steal_cores = round(max(0.0, end[3] - self._start[3]) / wall, 2)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from course_utils import distributed
+import distributed  # scripts/distributed.py, beside this script
 from course_utils.recipes import CPT, PRETRAIN, continue_pretraining, domain_texts, general_texts, mix_replay, to_blocks
 from course_utils.runtime import pick_device, seed_everything
 

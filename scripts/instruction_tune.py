@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from course_utils import distributed
+import distributed  # scripts/distributed.py, beside this script
 from course_utils.data import load_instructions
 from course_utils.finetuning import add_chat_template, lora_model, tokenize_examples
 from course_utils.recipes import IFT, ift_examples, run_ift

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from course_utils import distributed
+import distributed  # scripts/distributed.py, beside this script
 from course_utils.models import TinyGPTConfig, build_tiny_gpt, count_parameters, train_bpe_tokenizer
 from course_utils.recipes import PRETRAIN, general_texts, pretrain, to_blocks
 from course_utils.runtime import pick_device, seed_everything

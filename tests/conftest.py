@@ -46,7 +46,7 @@ def handbook():
     """The SYNTHETIC company handbook."""
     from course_utils import data
 
-    return data.load_handbook()
+    return data.load_handbook(data.UNFILTERED)
 
 
 @pytest.fixture(scope="module")

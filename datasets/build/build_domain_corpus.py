@@ -13,16 +13,15 @@ Run from the repository root:
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import re
-import tempfile
 import textwrap
 import zlib
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+
+from jsonl_files import write_jsonl_atomic  # datasets/build/jsonl_files.py
 
 SQLITE_DIR = Path("/usr/share/doc/sqlite3")
 PYFAQ_DIR = Path("/usr/share/doc/python3.11/html/_sources/faq")
@@ -593,20 +592,6 @@ def python_faq_docs() -> list[dict]:
 # ---------------------------------------------------------------------------
 # Output
 # ---------------------------------------------------------------------------
-
-
-def write_jsonl_atomic(records: list[dict], path: Path) -> None:
-    """Write records as JSON lines to a temp file next to `path`, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for record in records:
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates files readable by the owner only
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def main() -> None:

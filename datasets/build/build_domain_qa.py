@@ -14,12 +14,11 @@ Run from the repository root:
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import re
-import tempfile
 from pathlib import Path
+
+from jsonl_files import read_jsonl, write_jsonl_atomic  # datasets/build/jsonl_files.py
 
 DATASETS = Path(__file__).resolve().parents[1]
 CORPUS_PATH = DATASETS / "domain_corpus.jsonl"
@@ -34,12 +33,6 @@ CODE_INDENT = "    "  # code blocks in the corpus are indented by four spaces
 ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "cf.", "Mr.", "Dr.", "approx.", "No.")
 URL_RE = re.compile(r"https?://\S+")
 FILE_LABEL_RE = re.compile(r"[\w-]+[./][\w./-]*\.")  # a caption such as "foo.py:" above code
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """Read a JSON-lines file into a list of dicts."""
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
 
 
 def faq_entries(corpus: list[dict]) -> dict[str, dict]:
@@ -128,20 +121,6 @@ def assign_splits(ids: list[str], seed: int) -> dict[str, str]:
         else:
             splits[qa_id] = "test"
     return splits
-
-
-def write_jsonl_atomic(records: list[dict], path: Path) -> None:
-    """Write records as JSON lines to a temp file next to `path`, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for record in records:
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates files readable by the owner only
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def main() -> None:

@@ -14,15 +14,14 @@ Run from the repository root:
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import tempfile
 import warnings
 import zlib
 from pathlib import Path
 
 import rdata
+
+from jsonl_files import write_jsonl_atomic  # datasets/build/jsonl_files.py
 
 DATA_DIR = Path("/usr/lib/R/site-library/janeaustenr/data")
 OUT_PATH = Path(__file__).resolve().parents[1] / "general_corpus.jsonl"
@@ -136,20 +135,6 @@ def chapter_records(r_name: str, lines: list[str]) -> list[dict]:
         text = "\n\n".join(lines_to_paragraphs(chapter_lines))
         records.append({"doc_id": doc_id, "title": title, "section": section, "text": text})
     return records
-
-
-def write_jsonl_atomic(records: list[dict], path: Path) -> None:
-    """Write records as JSON lines to a temp file next to `path`, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for record in records:
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates files readable by the owner only
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def main() -> None:

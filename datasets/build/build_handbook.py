@@ -15,14 +15,14 @@ embedding model confusing them and a fine-tuned one separating them.
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
-import tempfile
 from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
 from typing import Any
+
+from jsonl_files import to_jsonl, write_text_atomic  # datasets/build/jsonl_files.py
 
 SEED = 7
 DATASETS_DIR = Path(__file__).resolve().parents[1]
@@ -1648,26 +1648,6 @@ def summarize(documents: list[Record], questions: list[Record]) -> Record:
 # --------------------------------------------------------------------------------------------------
 
 
-def write_atomically(path: Path, content: str) -> None:
-    """Write `content` to a temp file in the same folder, then rename it over `path` (keeping its mode)."""
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
-                                     suffix=".tmp", delete=False) as handle:
-        handle.write(content)
-        temp_name = handle.name
-    try:
-        os.chmod(temp_name, mode)  # NamedTemporaryFile creates 0600 files
-        os.replace(temp_name, path)
-    except BaseException:
-        os.unlink(temp_name)
-        raise
-
-
-def to_jsonl(records: list[Record]) -> str:
-    """One compact JSON object per line, keys in schema order."""
-    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
-
-
 def format_counts(counts: dict[str, int]) -> str:
     """Render {"hr": 35, "it": 33} as "35 hr, 33 it"."""
     return ", ".join(f"{count} {name}" for name, count in counts.items())
@@ -1771,7 +1751,7 @@ def readme_section(documents: list[Record], summary: Record, sizes: dict[str, in
 def write_readme_section(section: str) -> Path:
     """Replace (or append) the handbook section in datasets/README.md; without a README, write a side file."""
     if not README_PATH.exists():
-        write_atomically(README_FALLBACK_PATH, section)
+        write_text_atomic(README_FALLBACK_PATH, section)
         return README_FALLBACK_PATH
     lines = README_PATH.read_text(encoding="utf-8").splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if line.strip() == README_HEADING), None)
@@ -1782,7 +1762,7 @@ def write_readme_section(section: str) -> Path:
     else:
         end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
         before, after = lines[:start], lines[end:]
-    write_atomically(README_PATH, "".join(before) + section + ("\n" if after else "") + "".join(after))
+    write_text_atomic(README_PATH, "".join(before) + section + ("\n" if after else "") + "".join(after))
     return README_PATH
 
 
@@ -1797,8 +1777,8 @@ def main() -> None:
     assign_splits(questions, documents, rng)
     validate(documents, questions)
 
-    write_atomically(HANDBOOK_PATH, to_jsonl(documents))
-    write_atomically(QUESTIONS_PATH, to_jsonl(questions))
+    write_text_atomic(HANDBOOK_PATH, to_jsonl(documents))
+    write_text_atomic(QUESTIONS_PATH, to_jsonl(questions))
     sizes = {path.name: path.stat().st_size for path in (HANDBOOK_PATH, QUESTIONS_PATH)}
     summary = summarize(documents, questions)
     readme_path = write_readme_section(readme_section(documents, summary, sizes))

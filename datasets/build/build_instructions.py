@@ -20,13 +20,12 @@ Run from the repository root:
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import re
-import tempfile
 from collections import Counter
 from pathlib import Path
+
+from jsonl_files import read_jsonl, write_jsonl_atomic  # datasets/build/jsonl_files.py
 
 DATASETS = Path(__file__).resolve().parents[1]
 GENERAL_PATH = DATASETS / "general_corpus.jsonl"
@@ -47,12 +46,6 @@ INSTRUCTIONS = {
                "Answer novel or documentation."),
     "uppercase": "Rewrite the text in capital letters.",
 }
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    """Read a JSON-lines file into a list of dicts."""
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
 
 
 def is_faq(doc: dict) -> bool:
@@ -202,20 +195,6 @@ def main() -> None:
     write_jsonl_atomic(records, OUT_PATH)
     by_split = Counter(r["split"] for r in records)
     print(f"wrote {len(records)} examples {dict(counters)} {dict(by_split)} to {OUT_PATH}")
-
-
-def write_jsonl_atomic(records: list[dict], path: Path) -> None:
-    """Write records as JSON lines to a temp file next to `path`, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for record in records:
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates files readable by the owner only
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 if __name__ == "__main__":

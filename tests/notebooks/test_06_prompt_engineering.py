@@ -92,9 +92,9 @@ def test_retrieved_sources_make_answers_possible(numbers):
 
 
 def test_a_best_handbook_variant_is_recorded_for_each_model(numbers):
-    from course_utils.prompt_eval import COMPARED_MODELS, handbook_variants, recorded_best_variant, slug
+    from course_utils.prompt_eval import COMPARED_MODELS, best_variant_key, handbook_variants, recorded_best_variant
 
     names = {variant.name for variant in handbook_variants()}
     for model_name in COMPARED_MODELS:
-        assert numbers[f"best_handbook_variant_{slug(model_name)}"] in names
+        assert numbers[best_variant_key(model_name)] in names
         assert recorded_best_variant(model_name).name in names

@@ -6,9 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_utils import assistant, data, rag, retrieval
+from course_utils import assistant, costs, data, evaluation, rag, recipes, results, retrieval
 from course_utils import exercises as ex
 from course_utils import prompt_eval as pe
+from course_utils.models import count_parameters
 from course_utils.paths import repo_root
 
 
@@ -33,9 +34,9 @@ def test_only_the_new_document_answers_the_fresh_questions(handbook):
     fresh = assistant.FRESH_DOCUMENT
     assert fresh["synthetic"] and fresh["doc_id"] not in {d["doc_id"] for d in handbook}
     for question in assistant.FRESH_QUESTIONS:
-        assert rag.answer_matches(fresh["text"], question["answer"]) == 1.0
-        assert rag.answer_matches(question["question"], question["answer"]) == 0.0  # the question does not give it away
-        assert not any(rag.answer_matches(d["text"], question["answer"]) for d in handbook)
+        assert evaluation.answer_matches(fresh["text"], question["answer"]) == 1.0
+        assert evaluation.answer_matches(question["question"], question["answer"]) == 0.0  # the question does not give it away
+        assert not any(evaluation.answer_matches(d["text"], question["answer"]) for d in handbook)
 
 
 # --- indexes ---
@@ -43,14 +44,14 @@ def test_only_the_new_document_answers_the_fresh_questions(handbook):
 
 def test_with_document_adds_to_a_copy_and_finds_the_new_document(embedder, handbook_index):
     size = len(handbook_index)
-    fresh_index = assistant.with_document(handbook_index, embedder, assistant.FRESH_DOCUMENT)
+    fresh_index = retrieval.with_document(handbook_index, embedder, assistant.FRESH_DOCUMENT)
     assert len(handbook_index) == size and handbook_index.index.ntotal == size  # the original is untouched
     assert fresh_index.doc_ids == handbook_index.doc_ids + [assistant.FRESH_DOCUMENT["doc_id"]]
-    assert np.allclose(assistant.vectors_of(fresh_index)[:size], assistant.vectors_of(handbook_index))
+    assert np.allclose(retrieval.vectors_of(fresh_index)[:size], retrieval.vectors_of(handbook_index))
     for question in assistant.FRESH_QUESTIONS:
-        assert retrieval.search(fresh_index, embedder, question["question"], k=1)[0][0] == assistant.FRESH_DOCUMENT["doc_id"]
+        assert retrieval.search(fresh_index, embedder, question["question"], k=1, allowed_ids=retrieval.UNFILTERED)[0][0] == assistant.FRESH_DOCUMENT["doc_id"]
     with pytest.raises(ValueError, match="already in the index"):
-        assistant.with_document(fresh_index, embedder, assistant.FRESH_DOCUMENT)
+        retrieval.with_document(fresh_index, embedder, assistant.FRESH_DOCUMENT)
 
 
 def test_with_document_refuses_another_embedder(embedder, handbook_index):
@@ -58,20 +59,20 @@ def test_with_document_refuses_another_embedder(embedder, handbook_index):
         course_name = "another-model"
 
     with pytest.raises(ValueError, match="embed the new document with that model"):
-        assistant.with_document(handbook_index, Renamed(), assistant.FRESH_DOCUMENT)
+        retrieval.with_document(handbook_index, Renamed(), assistant.FRESH_DOCUMENT)
 
 
 def test_subset_index_keeps_the_stored_vectors_of_the_chosen_documents(handbook_index):
     ids = handbook_index.doc_ids[5:9]
-    subset = assistant.subset_index(handbook_index, ids)
+    subset = retrieval.subset_index(handbook_index, ids)
     assert subset.doc_ids == ids and subset.embedder_name == handbook_index.embedder_name
-    assert np.allclose(assistant.vectors_of(subset), assistant.vectors_of(handbook_index)[5:9])
+    assert np.allclose(retrieval.vectors_of(subset), retrieval.vectors_of(handbook_index)[5:9])
     with pytest.raises(KeyError):
-        assistant.subset_index(handbook_index, ["no-such-document"])
+        retrieval.subset_index(handbook_index, ["no-such-document"])
 
 
 def test_refreshed_updates_each_retriever_once_and_leaves_closed_book_approaches_alone(embedder, handbook_index, handbook):
-    retriever = assistant.Retriever(embedder, handbook_index, handbook)
+    retriever = rag.Retriever(embedder, handbook_index, handbook)
     approaches = [assistant.Approach("closed", None, None, lambda q, p: q), assistant.Approach("rag 1", None, None, lambda q, p: q, retriever),
                   assistant.Approach("rag 2", None, None, lambda q, p: q, retriever)]
     fresh = assistant.refreshed(approaches, assistant.FRESH_DOCUMENT)
@@ -84,14 +85,14 @@ def test_refreshed_updates_each_retriever_once_and_leaves_closed_book_approaches
 
 
 def test_retriever_context_is_the_best_sentences_of_the_top_visible_document(embedder, handbook_index, handbook):
-    retriever = assistant.Retriever(embedder, handbook_index, handbook)
+    retriever = rag.Retriever(embedder, handbook_index, handbook)
     question = "How many paid vacation days does a full-time employee in Germany get each year?"
     context = retriever.context(question, "all")
     assert context.source_ids == ["hr-vacation-de"] and len(context.passages) == 2
     assert all(p.startswith(retriever.document("hr-vacation-de")["title"]) for p in context.passages)
     assert context.seconds > 0
     with pytest.raises(KeyError, match="not given"):
-        assistant.Retriever(embedder, handbook_index, handbook[:10])
+        rag.Retriever(embedder, handbook_index, handbook[:10])
 
 
 def test_variant_prompts_show_sources_only_when_there_are_passages(chat_tokenizer_free_task):
@@ -179,8 +180,8 @@ def test_answer_questions_scores_every_answer_and_skips_prompts_that_do_not_fit(
 def test_approach_row_adds_up_costs_and_shots():
     run = assistant.ApproachRun("x", [{"answer": "EUR 75", "gold_doc_ids": ["d"]}], ["EUR 75"], [["d"]], [1.5], [100])
     fresh = assistant.ApproachRun("x", [{"answer": "IT-47", "gold_doc_ids": ["n"]}], ["no idea"], [["n"]], [1.0], [90])
-    costs = [assistant.Cost("a", 10.0, 1e12, 24), assistant.Cost("b", 5.0, 2e11, 600)]
-    row = assistant.approach_row(assistant.Approach("x", None, None, lambda q, p: q, costs=costs, shots=1), run, fresh)
+    paid = [costs.Cost("a", 10.0, 1e12, 24), costs.Cost("b", 5.0, 2e11, 600)]
+    row = assistant.approach_row(assistant.Approach("x", None, None, lambda q, p: q, costs=paid, shots=1), run, fresh)
     assert row["accuracy"] == 1.0 and row["new-document accuracy"] == 0.0 and row["traceable answers"] == 1.0
     assert row["compute seconds"] == 15.0 and row["compute FLOPs"] == pytest.approx(1.2e12) and row["labelled examples"] == 625
     assert set(row) == set(assistant.COLUMNS)
@@ -193,14 +194,14 @@ def test_costs_come_from_recorded_runs_with_clear_errors_when_missing(tmp_cache)
     from course_utils.results import NotebookResults
 
     with pytest.raises(FileNotFoundError, match="05_embedding_finetuning"):
-        assistant.recorded_value("05_embedding_finetuning", "training_seconds")
+        results.recorded_value("05_embedding_finetuning", "training_seconds")
     NotebookResults("05_embedding_finetuning").report("training_pairs", 600)
     with pytest.raises(KeyError, match="run that notebook again"):
-        assistant.recorded_value("05_embedding_finetuning", "training_seconds")
+        results.recorded_value("05_embedding_finetuning", "training_seconds")
     folder = tmp_cache / "checkpoints" / "02_cpt"
     folder.mkdir(parents=True)
     (folder / "metadata.json").write_text(json.dumps({"seconds": 30.0, "tokens_seen": 1000}))
-    cost = assistant.checkpoint_cost("02_cpt", "CPT", n_parameters=2000)
+    cost = costs.checkpoint_cost("02_cpt", "CPT", n_parameters=2000)
     assert cost.seconds == 30.0 and cost.flops == 6 * 2000 * 1000 and cost.labelled_examples == 0
 
 
@@ -228,34 +229,21 @@ def test_embedder_cost_reads_notebook_05_and_bounds_the_flops(tmp_cache, embedde
     recorded = NotebookResults("05_embedding_finetuning")
     recorded.report("training_seconds", 40.0)
     recorded.report("training_pairs", 600)
-    cost = assistant.embedder_cost(embedder)
+    cost = costs.embedder_cost(embedder)
     assert cost.seconds == 40.0 and cost.labelled_examples == 600
-    assert cost.flops == 6 * assistant.parameter_count(embedder) * 600 * (2 + recipe.num_negatives) * recipe.train_max_seq_length
+    assert cost.flops == 6 * count_parameters(embedder) * 600 * (2 + recipe.num_negatives) * recipe.train_max_seq_length
 
 
 def test_indexing_cost_counts_every_token_and_scales_a_sample(embedder, handbook):
     texts = data.texts_of(handbook)[:12]
-    full, sampled = assistant.indexing_cost(embedder, texts), assistant.indexing_cost(embedder, texts, sample_every=4)
+    full, sampled = costs.indexing_cost(embedder, texts), costs.indexing_cost(embedder, texts, sample_every=4)
     assert full.flops == sampled.flops > 0 and full.seconds > 0 and sampled.seconds > 0
     assert "scaled" in sampled.source and full.labelled_examples == 0
     with pytest.raises(ValueError):
-        assistant.indexing_cost(embedder, texts, sample_every=0)
-    assert assistant.inference_flops(10, 3) == 60.0
+        costs.indexing_cost(embedder, texts, sample_every=0)
+    assert costs.inference_flops(10, 3) == 60.0
     with pytest.raises(ValueError):
-        assistant.inference_flops(0, 3)
-
-
-def test_the_adapter_recipe_matches_notebook_03s_settings():
-    # ensure_handbook_adapter must rebuild exactly what notebook 03 section 10 trains; fail if either side changes
-    source = (repo_root() / "tools" / "nbsrc" / "nb03.py").read_text()
-    r = assistant.HANDBOOK_LORA
-    assert f'handbook_answer_records(data.load_handbook_questions("train"), handbook)[:{r.n_examples}], max_length={r.max_length})' in source
-    assert f"lora_model(smol, r={r.r}, target_modules={r.target_modules!r})".replace("'", '"') in source
-    import re
-
-    steps, batch, lr = re.search(r"num_steps=(\d+), batch_size=(\d+), lr=([0-9.e-]+)\)", source).groups()
-    assert (int(steps), int(batch), float(lr)) == (r.num_steps, r.batch_size, r.lr)
-    assert f'"adapters", "{assistant.ADAPTER_NAME}"' in source
+        costs.inference_flops(0, 3)
 
 
 # --- the guide ---
@@ -408,14 +396,19 @@ def test_knn_route_checker_accepts_a_solution_and_rejects_wrong_votes():
         votes = Counter(labels[i] for i in nearest)
         return min(votes, key=lambda label: (-votes[label], label))
 
-    assert ex.check_knn_route(lambda s, labels, k: assistant.knn_vote(s, labels, k))
+    def knn_by_hand(similarities, labels, k):  # written here, not assistant.knn_vote: the checker compares against that
+        nearest = sorted(range(len(labels)), key=lambda i: -similarities[i])[:k]
+        votes = Counter(labels[i] for i in nearest)
+        return next(labels[i] for i in nearest if votes[labels[i]] == max(votes.values()))
+
+    assert ex.check_knn_route(knn_by_hand)
     assert not ex.check_knn_route(nearest_only)
     assert not ex.check_knn_route(ties_alphabetical)  # the 2-2 tie between IT and HR must go to HR, the nearer one
 
 
 def test_add_document_checker_accepts_a_solution_and_rejects_one_that_mutates_the_index(embedder, handbook_index):
     def solution(vector_index, embedder, doc_id, text):
-        return assistant.with_document(vector_index, embedder, dict(assistant.FRESH_DOCUMENT, doc_id=doc_id, text=text))
+        return retrieval.with_document(vector_index, embedder, dict(assistant.FRESH_DOCUMENT, doc_id=doc_id, text=text))
 
     def mutates(vector_index, embedder, doc_id, text):
         vector_index.index.add(retrieval.embed_texts(embedder, [text]))
@@ -423,5 +416,5 @@ def test_add_document_checker_accepts_a_solution_and_rejects_one_that_mutates_th
         return vector_index
 
     assert ex.check_add_document(solution, handbook_index, embedder)
-    copy = retrieval.index_from_vectors(list(handbook_index.doc_ids), assistant.vectors_of(handbook_index), handbook_index.embedder_name)
+    copy = retrieval.index_from_vectors(list(handbook_index.doc_ids), retrieval.vectors_of(handbook_index), handbook_index.embedder_name)
     assert not ex.check_add_document(mutates, copy, embedder)

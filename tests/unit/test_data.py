@@ -3,6 +3,7 @@ import json
 import pytest
 
 from course_utils import data
+from course_utils.access import AccessError
 
 
 @pytest.mark.parametrize("name", sorted(data.SCHEMAS))
@@ -30,7 +31,7 @@ def test_qa_gold_documents_exist_in_the_domain_corpus():
 
 
 def test_handbook_answers_are_found_in_their_gold_documents():
-    by_id = {doc["doc_id"]: doc for doc in data.load_handbook()}
+    by_id = {doc["doc_id"]: doc for doc in data.load_handbook(data.UNFILTERED)}
     for question in data.load_handbook_questions():
         assert set(question["gold_doc_ids"]) <= set(by_id)
         if question["type"] == "single":
@@ -45,7 +46,7 @@ def test_splits_are_disjoint_and_complete():
 
 
 def test_handbook_is_labelled_synthetic_and_has_near_identical_clusters():
-    handbook = data.load_handbook()
+    handbook = data.load_handbook(data.UNFILTERED)
     assert all(doc.get("synthetic") is True for doc in handbook)
     cluster_sizes = {}
     for doc in handbook:
@@ -60,6 +61,16 @@ def test_an_it_user_never_sees_hr_only_documents():
         data.load_handbook(role="ceo")
 
 
+@pytest.mark.parametrize("role", [None, "", "HR", "hr ", "admin", 0])
+def test_loading_the_handbook_without_a_valid_role_fails_instead_of_returning_everything(role):
+    with pytest.raises(AccessError, match="role"):
+        data.load_handbook(role)
+
+
+def test_every_document_must_be_asked_for_explicitly():
+    assert len(data.load_handbook(data.UNFILTERED)) > len(data.load_handbook("hr")) > len(data.load_handbook("all"))
+
+
 def test_instructions_filter_by_split_and_task():
     records = data.load_instructions(split="train", task="faq_answer")
     assert records and all(r["split"] == "train" and r["task"] == "faq_answer" for r in records)
@@ -72,9 +83,10 @@ def test_unknown_split_and_source_are_explained():
         data.load_domain_corpus(source="wikipedia")
 
 
-def test_missing_file_says_how_to_restore_it(tmp_path):
-    with pytest.raises(data.DatasetError, match="is missing.*git checkout"):
-        data.read_jsonl(tmp_path / "gone.jsonl")
+def test_missing_committed_dataset_says_how_to_restore_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "datasets_dir", lambda: tmp_path)
+    with pytest.raises(data.DatasetError, match=r"is missing.*git checkout -- datasets/handbook\.jsonl"):
+        data.load_dataset_file("handbook.jsonl")
 
 
 def test_malformed_line_is_reported_with_its_line_number(tmp_path):
@@ -111,3 +123,30 @@ def test_split_records_keeps_whole_records_apart_and_is_seeded():
     assert data.split_records(records, 0.25, seed=1) == (train, validation)
     with pytest.raises(ValueError):
         data.split_records(records, 1.5)
+
+
+def test_split_records_shuffles_by_its_seed():
+    records = [{"id": i} for i in range(20)]
+    validations = [sorted(r["id"] for r in data.split_records(records, 0.25, seed=seed)[1]) for seed in (0, 1, 2)]
+    # not the first or the last five records of the file, and a different five for each seed
+    assert all(ids not in ([0, 1, 2, 3, 4], [15, 16, 17, 18, 19]) for ids in validations)
+    assert len({tuple(ids) for ids in validations}) == 3
+
+
+def test_split_records_rounds_the_validation_size():
+    records = [{"id": i} for i in range(10)]
+    train, validation = data.split_records(records, 0.15)  # 1.5 records rounds to 2
+    assert len(validation) == 2 and len(train) == 8
+
+
+def test_a_missing_field_after_the_first_record_is_reported(tmp_path):
+    path = tmp_path / "partial.jsonl"
+    path.write_text(json.dumps({"doc_id": "a", "text": "x"}) + "\n" + json.dumps({"doc_id": "b"}) + "\n")
+    with pytest.raises(data.DatasetError, match=r"line 2 lacks field\(s\) \['text'\]"):
+        data.read_jsonl(path, ["doc_id", "text"])
+
+
+def test_blank_lines_between_records_are_skipped(tmp_path):
+    path = tmp_path / "gaps.jsonl"
+    path.write_text(json.dumps({"doc_id": "a"}) + "\n\n" + json.dumps({"doc_id": "b"}) + "\n")
+    assert [r["doc_id"] for r in data.read_jsonl(path, ["doc_id"])] == ["a", "b"]

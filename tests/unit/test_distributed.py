@@ -4,7 +4,7 @@ import argparse
 
 import pytest
 
-from course_utils import distributed
+import distributed  # scripts/distributed.py (pytest's pythonpath includes scripts/)
 
 
 def test_global_batch_splits_evenly_over_processes():

@@ -3,7 +3,8 @@ import pytest
 
 from course_utils import embedder_finetuning as ef
 from course_utils import exercises as ex
-from course_utils.data import load_handbook
+from course_utils.data import UNFILTERED, load_handbook
+from course_utils.models import weights_digest
 
 
 def _section(doc_id, title, section, url, source="sqlite"):
@@ -98,22 +99,22 @@ def test_weights_digest_changes_when_the_weights_change():
     import torch
 
     layer = torch.nn.Linear(3, 2)
-    before = ef.weights_digest(layer)
-    assert ef.weights_digest(layer) == before
+    before = weights_digest(layer)
+    assert weights_digest(layer) == before
     with torch.no_grad():
         layer.weight[0, 0] += 1e-3
-    assert ef.weights_digest(layer) != before
+    assert weights_digest(layer) != before
 
 
 def test_retrieval_scores_agree_with_the_course_metrics(embedder):
     from course_utils.evaluation import mean_retrieval_metrics
     from course_utils.retrieval import build_vector_index, ranked_ids, search_many
 
-    documents = load_handbook()[:30]
+    documents = load_handbook(UNFILTERED)[:30]
     queries = [{"qid": d["doc_id"], "query": d["title"], "gold_doc_ids": [d["doc_id"]]} for d in documents]
     scores = ef.retrieval_scores(ef.ir_evaluator(queries, documents), embedder)
     index = build_vector_index(embedder, [d["doc_id"] for d in documents], [d["text"] for d in documents])
-    rankings = [ranked_ids(hits) for hits in search_many(index, embedder, [q["query"] for q in queries], k=10)]
+    rankings = [ranked_ids(hits) for hits in search_many(index, embedder, [q["query"] for q in queries], k=10, allowed_ids=UNFILTERED)]
     ours = mean_retrieval_metrics(rankings, [q["gold_doc_ids"] for q in queries], ks=(1, 5))
     assert scores["recall@1"] == pytest.approx(ours["recall@1"]) and scores["recall@5"] == pytest.approx(ours["recall@5"])
     assert scores["MRR@10"] == pytest.approx(ours["MRR"], abs=1e-6) and scores["nDCG@10"] == pytest.approx(ours["nDCG@10"], abs=1e-6)
@@ -122,7 +123,7 @@ def test_retrieval_scores_agree_with_the_course_metrics(embedder):
 
 
 def test_bm25_scores_find_a_document_by_its_own_words():
-    documents = load_handbook()[:20]
+    documents = load_handbook(UNFILTERED)[:20]
     queries = [{"qid": d["doc_id"], "query": d["text"][:120], "gold_doc_ids": [d["doc_id"]]} for d in documents]
     scores = ef.bm25_scores(queries, documents)
     assert set(scores) == set(ef.METRICS)
@@ -133,7 +134,7 @@ def test_a_trained_embedder_gets_a_new_name_and_the_old_index_refuses_it(tmp_cac
     from course_utils.pretrained import load_embedder
     from course_utils.retrieval import EmbedderMismatchError, build_vector_index, search
 
-    handbook = load_handbook()[:8]
+    handbook = load_handbook(UNFILTERED)[:8]
     model = load_embedder(device="cpu")
     base_name = model.course_name
     old_index = build_vector_index(model, [d["doc_id"] for d in handbook], [d["text"] for d in handbook])
@@ -146,7 +147,7 @@ def test_a_trained_embedder_gets_a_new_name_and_the_old_index_refuses_it(tmp_cac
     assert 0 < curve[0].seconds < curve[1].seconds and set(curve[1].scores) == set(ef.METRICS)
     assert model.course_name.startswith(f"{base_name}-ft-") and model.course_name != base_name
     with pytest.raises(EmbedderMismatchError, match="rebuild the index"):
-        search(old_index, model, "vacation days", k=3)
+        search(old_index, model, "vacation days", k=3, allowed_ids=UNFILTERED)
 
     path = ef.save_finetuned_embedder(model)
     assert (path / ef.NAME_FILE).exists()
@@ -171,7 +172,7 @@ def test_corpus_vectors_reads_rows_of_the_cached_corpus(embedder, tmp_cache):
     from course_utils.rag import HANDBOOK_INDEX
     from course_utils.retrieval import cached_embeddings
 
-    handbook = load_handbook()
+    handbook = load_handbook(UNFILTERED)
     full = ef.corpus_vectors(embedder, handbook, "unused")
     assert np.allclose(full, cached_embeddings(embedder, [d["text"] for d in handbook], HANDBOOK_INDEX))
     subset = ef.corpus_vectors(embedder, handbook[5:8], "unused")
@@ -236,7 +237,7 @@ def test_centre_by_cluster_leaves_only_the_differences_within_each_cluster():
 
 
 def test_evaluating_during_training_does_not_change_the_trained_model(tmp_cache):
-    handbook = load_handbook()[:8]
+    handbook = load_handbook(UNFILTERED)[:8]
     pairs = ef.pairs_dataset([{"anchor": d["title"], "positive": d["text"]} for d in handbook])
     queries = [{"qid": d["doc_id"], "query": d["title"], "gold_doc_ids": [d["doc_id"]]} for d in handbook]
     recipe = ef.EmbedderRecipe(batch_size=4, train_max_seq_length=32, max_seq_length=32)

@@ -56,3 +56,56 @@ def test_next_token_distribution_is_a_sorted_probability_list():
     top = ev.next_token_distribution(model, tokenizer, "the cat", top_k=5)
     probabilities = [p for _, p in top]
     assert len(top) == 5 and probabilities == sorted(probabilities, reverse=True) and 0 < sum(probabilities) <= 1
+
+
+# --- hand-computed cases that a plausible bug in each metric would change ---
+
+
+def test_ndcg_counts_only_the_top_k_and_normalises_by_the_best_k_ranking():
+    # gold g1, g2, g3; ranking x, g1, g2, g3; k = 2: only g1 (rank 2) counts, and the ideal top 2 holds two gold ids
+    gain = 1 / math.log2(3)
+    ideal = 1 + 1 / math.log2(3)
+    assert ev.ndcg_at_k(["x", "g1", "g2", "g3"], ["g1", "g2", "g3"], k=2) == pytest.approx(gain / ideal)
+
+
+def test_token_f1_counts_repeated_tokens_as_a_multiset():
+    # "days days" vs "days days off": overlap 2, precision 2/2, recall 2/3, F1 = 0.8 (sets would give 0.4)
+    assert ev.token_f1("days days", "days days off") == pytest.approx(0.8)
+
+
+def test_token_f1_recall_is_measured_against_the_reference():
+    # "30 days" vs "30 days of paid leave": precision 2/2, recall 2/5, F1 = 2 * 1 * 0.4 / 1.4
+    assert ev.token_f1("30 days", "30 days of paid leave") == pytest.approx(0.8 / 1.4)
+
+
+def test_hit_rate_looks_only_at_the_first_k_ids():
+    rankings, golds = [["a", "b"], ["c", "d"]], [["b"], ["x"]]
+    assert ev.hit_rate_at_k(rankings, golds, 1) == 0.0
+    assert ev.hit_rate_at_k(rankings, golds, 2) == 0.5
+
+
+def test_normalisation_drops_every_article_and_containment_has_a_direction():
+    assert ev.exact_match("a cat", "the cat") == 1.0
+    assert ev.contains_answer("30", "30 days") == 0.0
+
+
+def test_number_words_become_digits_in_any_case_on_both_sides():
+    assert ev.numbers_as_digits("Thirty days, TWO weeks") == "30 days, 2 weeks"
+    assert ev.answer_matches("You get 30 days.", "thirty days") == 1.0
+    assert ev.answer_matches("You get thirty days.", "30 days") == 1.0
+
+
+def test_mean_retrieval_metrics_reports_ndcg_at_10_not_at_5():
+    # the only gold id sits at rank 7: nDCG@10 = 1 / log2(8) = 1/3, nDCG@5 would be 0
+    metrics = ev.mean_retrieval_metrics([["a", "b", "c", "d", "e", "f", "g"]], [["g"]], ks=(5,))
+    assert metrics["nDCG@10"] == pytest.approx(1 / 3) and metrics["recall@5"] == 0.0
+
+
+def test_mean_loss_weights_every_token_equally_across_uneven_batches():
+    torch.manual_seed(0)
+    model = models.build_tiny_gpt(models.TinyGPTConfig(vocab_size=50, n_layer=1, n_embd=16, n_head=2, context_length=8))
+    blocks = torch.randint(0, 50, (3, 8))
+    model.eval()
+    with torch.no_grad():  # expected: torch's own loss on each block alone, averaged (every block has 7 predicted tokens)
+        per_block = [model(input_ids=blocks[i : i + 1], labels=blocks[i : i + 1]).loss.item() for i in range(3)]
+    assert ev.mean_loss(model, blocks, batch_size=2) == pytest.approx(sum(per_block) / 3, rel=1e-5)

@@ -1,12 +1,20 @@
+"""The safety net every checker runs in: no exception escapes, runaway loops stop, values are normalised.
+
+Each checker's own solution and wrong answers are in test_exercise_adversaries.py.
+"""
+
+import threading
+
+import numpy as np
 import pytest
+import torch
 
 from course_utils import exercises as ex
-from course_utils.retrieval import embed_texts
 
 RIGHT_CHOICES = {scenario: answer for scenario, (answer, _) in ex.APPROACH_SCENARIOS.items()}
 
 
-def test_approach_checker_passes_the_articles_choices(capsys):
+def test_approach_checker_passes_the_guides_choices(capsys):
     assert ex.check_approach_choices(RIGHT_CHOICES) is True
     assert "[PASS]" in capsys.readouterr().out
 
@@ -15,7 +23,7 @@ def test_approach_checker_passes_the_articles_choices(capsys):
     "answers,hint",
     [
         ({}, "exactly the scenarios"),
-        ({s: "rag" for s in ex.APPROACH_SCENARIOS}, "differ from the article"),
+        ({s: "rag" for s in ex.APPROACH_SCENARIOS}, "differ from the course's guide (APPROACHES.md)"),
         ({s: "magic" for s in ex.APPROACH_SCENARIOS}, "use only these names"),
     ],
 )
@@ -25,145 +33,121 @@ def test_approach_checker_rejects_wrong_answers_with_a_hint(answers, hint, capsy
     assert "[NOT YET]" in out and hint in out
 
 
-def test_most_similar_checker(embedder):
-    def right(query, candidates):
-        vectors = embed_texts(embedder, [query, *candidates])
-        return candidates[int((vectors[1:] @ vectors[0]).argmax())]
+def test_no_learner_facing_text_cites_a_file_outside_the_repository():
+    from pathlib import Path
 
-    assert ex.check_most_similar(right, embedder) is True
-    assert ex.check_most_similar(lambda q, c: c[-1], embedder) is False
+    source = Path(ex.__file__).read_text(encoding="utf-8")
+    assert "../shared" not in source and "ARTICLE.md" not in source and "the article" not in source
 
 
-def test_checkers_report_an_unfinished_exercise_instead_of_crashing(embedder, capsys):
-    def unfinished(query, candidates):
+def test_an_unfinished_exercise_is_reported_not_raised(capsys):
+    def unfinished(ids, n):
         raise NotImplementedError
 
-    assert ex.check_most_similar(unfinished, embedder) is False
+    assert ex.check_prompt_mask(unfinished) is False
     assert "placeholder" in capsys.readouterr().out
 
 
-def test_prompt_token_checker(chat_model, capsys):
-    _, tokenizer = chat_model
-
-    def right(question):
-        messages = [{"role": "user", "content": question}]
-        return len(tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"])
-
-    assert ex.check_prompt_token_count(right, tokenizer) is True
-    assert ex.check_prompt_token_count(lambda q: len(tokenizer(q)["input_ids"]), tokenizer) is False
-    assert "chat template" in capsys.readouterr().out
+def test_a_learners_exception_is_shown_in_the_hint(capsys):
+    assert ex.check_prompt_mask(lambda ids, n: ids[n + 1000] + 1) is False
+    assert "IndexError" in capsys.readouterr().out
 
 
-def test_parameter_formula_checker():
-    def right(vocab_size, context_length, n_layer, n_embd):
-        d = n_embd
-        return vocab_size * d + context_length * d + n_layer * (12 * d * d + 13 * d) + 2 * d
+def test_a_value_whose_comparison_raises_is_a_failed_check(capsys):
+    class Hostile(dict):
+        def __eq__(self, other):
+            raise RuntimeError("cannot compare")
 
-    def untied(vocab_size, context_length, n_layer, n_embd):
-        return right(vocab_size, context_length, n_layer, n_embd) + vocab_size * n_embd
+        __ne__ = __eq__
+        __hash__ = None
 
-    assert ex.check_parameter_formula(right) is True
-    assert ex.check_parameter_formula(untied) is False
-
-
-def test_next_token_loss_checker(capsys):
-    import torch.nn.functional as F
-
-    def right(logits, input_ids):
-        return F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), input_ids[:, 1:].reshape(-1)).item()
-
-    def unshifted(logits, input_ids):
-        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), input_ids.reshape(-1)).item()
-
-    assert ex.check_next_token_loss(right) is True
-    assert ex.check_next_token_loss(unshifted) is False
-    assert "t+1" in capsys.readouterr().out
+    assert ex.check_parse_json_reply(lambda text, keys: Hostile(department="HR")) is False
+    assert "[NOT YET]" in capsys.readouterr().out
 
 
-def test_training_days_checker():
-    def right(n_parameters, n_tokens, n_gpus, peak, utilisation):
-        return 6 * n_parameters * n_tokens / (n_gpus * peak * utilisation) / 86400
-
-    def forgot_the_six(n_parameters, n_tokens, n_gpus, peak, utilisation):
-        return right(n_parameters, n_tokens, n_gpus, peak, utilisation) / 6
-
-    assert ex.check_training_days(right) is True
-    assert ex.check_training_days(forgot_the_six) is False
+def test_passing_something_that_is_not_a_function_is_a_hint(capsys):
+    assert ex.check_replay_blocks(100) is False
+    assert "pass your function itself" in capsys.readouterr().out
 
 
-@pytest.fixture(scope="module")
-def small_tokenizer():
-    from course_utils.models import train_bpe_tokenizer
-
-    return train_bpe_tokenizer(["SELECT name FROM sqlite_master; Emma walked to Hartfield."] * 30, vocab_size=300)
+@pytest.fixture
+def short_time_limit(monkeypatch):
+    monkeypatch.setattr(ex, "LEARNER_TIME_LIMIT_S", 0.5)
 
 
-def test_words_per_context_checker(small_tokenizer):
-    from course_utils.models import tokens_per_word
+def test_a_loop_that_never_ends_fails_with_a_hint(short_time_limit, capsys):
+    def endless(n, f):
+        while True:
+            pass
 
-    assert ex.check_words_per_context(lambda tok, texts, n: n / tokens_per_word(tok, texts), small_tokenizer) is True
-    assert ex.check_words_per_context(lambda tok, texts, n: n * tokens_per_word(tok, texts), small_tokenizer) is False
-
-
-def test_replay_blocks_checker(capsys):
-    assert ex.check_replay_blocks(lambda n, f: round(n * f / (1 - f))) is True
-    assert ex.check_replay_blocks(lambda n, f: round(n * f)) is False
-    assert "mixed" in capsys.readouterr().out
+    assert ex.check_replay_blocks(endless) is False
+    assert "did not return within 0.5 s" in capsys.readouterr().out
 
 
-def test_packing_checker(small_tokenizer):
-    from course_utils.training import pack_blocks, tokenize_documents
+def test_a_learners_broad_except_cannot_swallow_the_time_limit(short_time_limit, capsys):
+    def stubborn(n, f):
+        while True:
+            try:
+                while True:
+                    pass
+            except Exception:  # noqa: BLE001, S112 - the learner's code, not ours
+                continue
 
-    assert ex.check_packing(lambda tok, texts, size: pack_blocks(tokenize_documents(tok, texts), size), small_tokenizer) is True
-    no_separator = lambda tok, texts, size: pack_blocks([i for t in texts for i in tok(t)["input_ids"]] + [0] * len(texts), size)  # noqa: E731
-    assert ex.check_packing(no_separator, small_tokenizer) is False
-
-
-def test_prompt_mask_checker(capsys):
-    assert ex.check_prompt_mask(lambda ids, n: [-100] * n + ids[n:]) is True
-    assert ex.check_prompt_mask(lambda ids, n: ids[:n] + [-100] * (len(ids) - n)) is False
-    assert "instead of the prompt" in capsys.readouterr().out
-
-
-def test_lora_parameters_checker():
-    assert ex.check_lora_parameters(lambda shapes, r: sum(r * (a + b) for a, b in shapes)) is True
-    assert ex.check_lora_parameters(lambda shapes, r: sum(r * a * b for a, b in shapes)) is False
+    assert ex.check_replay_blocks(stubborn) is False
+    assert "did not return within" in capsys.readouterr().out
 
 
-def test_chat_format_checker():
-    from course_utils.finetuning import add_chat_template
-    from course_utils.models import train_bpe_tokenizer
+def test_the_time_limit_also_works_off_the_main_thread(short_time_limit):
+    stop = threading.Event()
 
-    tokenizer = add_chat_template(train_bpe_tokenizer(["plain text"] * 10, vocab_size=270))
-    assert ex.check_chat_format(lambda content, answer: f"<|user|>\n{content}\n<|assistant|>\n{answer}<|endoftext|>", tokenizer) is True
-    assert ex.check_chat_format(lambda content, answer: f"{content}\n{answer}", tokenizer) is False
+    def endless(n, f):
+        while not stop.is_set():
+            pass
+
+    results = []
+    worker = threading.Thread(target=lambda: results.append(ex.check_replay_blocks(endless)))
+    worker.start()
+    worker.join(30)
+    stop.set()  # ends the runaway learner thread the checker left behind
+    assert results == [False]
 
 
-def test_lora_at_full_ft_settings_checker(capsys):
-    import torch
+def test_the_time_limit_restores_the_previous_alarm_handler(short_time_limit):
+    import signal
 
-    from course_utils.finetuning import add_chat_template, lora_model
-    from course_utils.models import TinyGPTConfig, build_tiny_gpt, train_bpe_tokenizer
+    before = signal.getsignal(signal.SIGALRM)
+    ex.check_replay_blocks(lambda n, f: round(n * f / (1 - f)))
+    assert signal.getsignal(signal.SIGALRM) is before
 
-    tokenizer = add_chat_template(train_bpe_tokenizer(["Emma smiled. WAL mode."] * 10, vocab_size=300))
-    eval_set = [{"id": "r1", "task": "source", "instruction": "Novel or documentation?", "input": "Emma smiled.", "output": "novel"}]
-    config = TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2, context_length=64)
 
-    def untrained_lora():
-        return lora_model(build_tiny_gpt(config, tokenizer), r=2, target_modules=("c_attn",))
+@pytest.mark.parametrize("value,expected", [
+    (np.float32(2.5), 2.5), (np.int64(3), 3.0), (torch.tensor(1.5), 1.5), (np.array(4.0), 4.0), (7, 7.0),
+])
+def test_numbers_are_normalised_before_comparing(value, expected):
+    assert ex._as_float(value) == expected
 
-    def nudged_lora():  # stands in for a trained adapter: B moved away from zero
-        model = untrained_lora()
-        with torch.no_grad():
-            for name, parameter in model.named_parameters():
-                if "lora_B" in name:
-                    parameter.fill_(1e-3)
-        return model
 
-    assert ex.check_lora_at_full_ft_settings(lambda: build_tiny_gpt(config, tokenizer), tokenizer, eval_set, 0.2) is False
-    assert "return the LoRA model" in capsys.readouterr().out
-    assert ex.check_lora_at_full_ft_settings(untrained_lora, tokenizer, eval_set, 0.2) is False
-    assert "still zero" in capsys.readouterr().out
-    assert ex.check_lora_at_full_ft_settings(nudged_lora, tokenizer, eval_set, full_ft_score=0.5) is True
-    assert ex.check_lora_at_full_ft_settings(nudged_lora, tokenizer, eval_set, full_ft_score=0.05) is False
-    assert "lora_recipe" in capsys.readouterr().out
+@pytest.mark.parametrize("value", [torch.tensor([1.0, 2.0]), "3.0", None, [1.0], True, float("nan")])
+def test_a_value_that_is_not_one_number_is_rejected_with_its_type(value):
+    with pytest.raises(ex._NotYet, match="return a float|division by zero"):
+        ex._as_float(value)
+
+
+def test_an_int_is_required_where_the_exercise_asks_for_a_whole_number():
+    assert ex._as_int(np.int64(5)) == 5 and ex._as_int(torch.tensor(5)) == 5
+    with pytest.raises(ex._NotYet, match=r"got float \(round\(\) gives an int\)"):
+        ex._as_int(100.0)
+
+
+def test_arrays_and_tensors_count_as_lists_but_other_shapes_do_not():
+    assert ex._as_list(np.array([1, 2]), int, "ids") == [1, 2]
+    assert ex._as_list(torch.tensor([3, 4]), int, "ids") == [3, 4]
+    with pytest.raises(ex._NotYet, match="of shape"):
+        ex._as_list(np.zeros((2, 2)), int, "ids")
+    with pytest.raises(ex._NotYet, match="one item is a dict"):
+        ex._as_list([{"doc_id": "a"}], str, "doc ids")
+
+
+def test_fresh_cases_are_the_same_on_every_run():
+    assert ex._rrf_cases() == ex._rrf_cases()
+    assert len(ex._rrf_cases()) > 6  # more than the visible ones

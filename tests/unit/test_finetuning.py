@@ -90,3 +90,16 @@ def test_handbook_records_put_the_policy_before_the_question():
                  {"qid": "q2", "question": "List all", "answer": "", "gold_doc_ids": ["d1"], "type": "exhaustive"}]
     records = ft.handbook_answer_records(questions, handbook)
     assert len(records) == 1 and records[0]["input"].startswith("Policy: Staff get 30 days.") and records[0]["output"] == "30 days"
+
+
+def test_padding_scores_no_padded_position(tokenizer):
+    short = {"input_ids": [5, 6], "labels": [ft.IGNORE_INDEX, 6]}
+    long = {"input_ids": [5, 6, 7, 8], "labels": [ft.IGNORE_INDEX, 6, 7, 8]}
+    batch = ft.padding_collator(tokenizer)([short, long])
+    assert batch["labels"].tolist() == [[ft.IGNORE_INDEX, 6, ft.IGNORE_INDEX, ft.IGNORE_INDEX], [ft.IGNORE_INDEX, 6, 7, 8]]
+    assert batch["input_ids"][0, 2:].tolist() == [tokenizer.pad_token_id] * 2
+
+
+def test_a_prompt_without_input_that_cannot_fit_is_dropped(tokenizer):
+    too_long = record(instruction="Is this from a novel? " * 30, text="")
+    assert ft.tokenize_example(tokenizer, too_long, max_length=32) is None

@@ -15,7 +15,7 @@ import pytest
 
 from course_utils.paths import repo_root
 
-REPO_SLUG = "pretraining-to-prompting/course"  # the badges' GitHub path, as in tools/nbsrc/nbtools.py
+REPO_SLUG = "pretraining-to-prompting/course"  # the badges' GitHub path (Colab links)
 SKIPPED_FOLDERS = {"student", "reports", "build", "dist", "node_modules"}
 _LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _HTML = re.compile(r"""(?:href|src)\s*=\s*["']([^"']+)["']""")

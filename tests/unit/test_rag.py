@@ -1,6 +1,6 @@
 import pytest
 
-from course_utils import data, rag, retrieval
+from course_utils import data, evaluation, rag, retrieval
 from course_utils import exercises as ex
 from course_utils.prompting import extractive_rag_prompt, guarded_rag_prompt, prompt_text
 
@@ -60,12 +60,12 @@ def test_chunks_holding_start_finds_the_chunk_where_an_answer_opens(embedder):
 
 def test_hit_rate_counts_queries_with_any_gold_in_the_top_k():
     rankings = [["a", "b", "c"], ["x", "y", "z"]]
-    assert rag.hit_rate_at_k(rankings, [["c", "q"], ["w"]], k=3) == 0.5
-    assert rag.hit_rate_at_k(rankings, [["c"], ["x"]], k=1) == 0.5
+    assert evaluation.hit_rate_at_k(rankings, [["c", "q"], ["w"]], k=3) == 0.5
+    assert evaluation.hit_rate_at_k(rankings, [["c"], ["x"]], k=1) == 0.5
     with pytest.raises(ValueError):
-        rag.hit_rate_at_k(rankings, [["a"]], k=1)
+        evaluation.hit_rate_at_k(rankings, [["a"]], k=1)
     with pytest.raises(ValueError, match="k must be positive"):
-        rag.hit_rate_at_k(rankings, [["a"], ["b"]], k=0)
+        evaluation.hit_rate_at_k(rankings, [["a"], ["b"]], k=0)
 
 
 # --- the course's indexes ---
@@ -111,16 +111,17 @@ def test_hr_document_never_reaches_an_it_users_prompt(handbook, handbook_index, 
     # every handbook question, asked by an IT user and by an employee: no HR-only text may enter the prompt
     hr_only = {d["doc_id"]: d["text"] for d in handbook if d["visibility"] == "hr"}
     it_only = {d["doc_id"]: d["text"] for d in handbook if d["visibility"] == "it"}
-    for question in data.load_handbook_questions():
-        for role, forbidden in (("it", hr_only), ("all", {**hr_only, **it_only})):
-            prompt, source_ids = rag.prompt_for_user(question["question"], role, handbook_index, embedder, handbook, extractive_rag_prompt, k=5)
+    questions = data.load_handbook_questions()
+    for role, forbidden in (("it", hr_only), ("all", {**hr_only, **it_only})):
+        built = rag.prompts_for_user([q["question"] for q in questions], role, handbook_index, embedder, handbook, extractive_rag_prompt, k=5)
+        for question, (prompt, source_ids) in zip(questions, built):
             assert not set(source_ids) & set(forbidden), (question["qid"], role)
             assert not any(text in prompt_text(prompt) for text in forbidden.values()), (question["qid"], role)
 
 
 def test_without_the_filter_hr_documents_do_reach_the_prompt(handbook, handbook_index, embedder):
     # the control for the test above: the filter is what keeps them out
-    hits = retrieval.search(handbook_index, embedder, "What are the salary bands for Engineering?", k=5)
+    hits = retrieval.search(handbook_index, embedder, "What are the salary bands for Engineering?", k=5, allowed_ids=retrieval.UNFILTERED)
     assert any(doc_id.startswith("hr-salary-bands") for doc_id, _ in hits)
 
 
@@ -161,10 +162,10 @@ def test_answer_prompts_needs_one_prompt_and_source_list_per_question():
 
 
 def test_answer_matches_accepts_digits_for_number_words():
-    assert rag.answer_matches("You get 20 weeks [1].", "twenty weeks") == 1.0
-    assert rag.answer_matches("Two weeks before.", "two weeks") == 1.0
-    assert rag.answer_matches("Twelve weeks.", "twenty weeks") == 0.0
-    assert rag.numbers_as_digits("Thirty days, not three.") == "30 days, not 3."
+    assert evaluation.answer_matches("You get 20 weeks [1].", "twenty weeks") == 1.0
+    assert evaluation.answer_matches("Two weeks before.", "two weeks") == 1.0
+    assert evaluation.answer_matches("Twelve weeks.", "twenty weeks") == 0.0
+    assert evaluation.numbers_as_digits("Thirty days, not three.") == "30 days, not 3."
 
 
 # --- the experiments' helpers ---
@@ -223,10 +224,10 @@ def test_rrf_checker(capsys):
 
 def test_search_all_above_checker(handbook_index, embedder, capsys):
     def right(query, min_score):
-        return retrieval.ranked_ids(retrieval.search_above(handbook_index, embedder, query, min_score))
+        return retrieval.ranked_ids(retrieval.search_above(handbook_index, embedder, query, min_score, allowed_ids=retrieval.UNFILTERED))
 
     def one_page(query, min_score):
-        return [d for d, s in retrieval.search(handbook_index, embedder, query, k=5) if s >= min_score]
+        return [d for d, s in retrieval.search(handbook_index, embedder, query, k=5, allowed_ids=retrieval.UNFILTERED) if s >= min_score]
 
     assert ex.check_search_all_above(right, handbook_index, embedder) is True
     assert ex.check_search_all_above(one_page, handbook_index, embedder) is False
@@ -268,14 +269,14 @@ def test_rankings_by_retriever_returns_bm25_dense_and_their_fusion(embedder):
 def test_build_corpus_index_keys_vectors_by_doc_id(tmp_cache, embedder):
     vector_index = rag.build_corpus_index(embedder, SECTIONS, "unit-corpus")
     assert vector_index.doc_ids == ["faq-01", "faq-02", "wal-01"] and vector_index.embedder_name == "all-MiniLM-L6-v2"
-    assert retrieval.search(vector_index, embedder, "write-ahead log readers", k=1)[0][0] == "wal-01"
+    assert retrieval.search(vector_index, embedder, "write-ahead log readers", k=1, allowed_ids=retrieval.UNFILTERED)[0][0] == "wal-01"
 
 
 def test_gold_and_distractors_separate_the_answer_from_similar_sentences(embedder, handbook, handbook_index):
     question = next(q for q in data.load_handbook_questions("test") if q["gold_doc_ids"] == ["hr-vacation-fr"])
-    gold, distractors = rag.gold_and_distractors(embedder, handbook_index, handbook, question, n_distractors=3)
-    assert rag.answer_matches(gold, question["answer"]) and gold.startswith("Vacation policy (France): ")
-    assert len(distractors) == 3 and not any(rag.answer_matches(d, question["answer"]) for d in distractors)
+    gold, distractors = rag.gold_and_distractors(embedder, handbook_index, handbook, question, question["asker_visibility"], n_distractors=3)
+    assert evaluation.answer_matches(gold, question["answer"]) and gold.startswith("Vacation policy (France): ")
+    assert len(distractors) == 3 and not any(evaluation.answer_matches(d, question["answer"]) for d in distractors)
 
 
 def test_answer_prompts_keep_each_answers_sources(chat_model):

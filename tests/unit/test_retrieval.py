@@ -29,7 +29,7 @@ def test_related_sentences_are_more_similar_than_unrelated_ones(embedder):
 
 
 def test_search_ranks_the_relevant_document_first(index, embedder):
-    hits = retrieval.search(index, embedder, "How do I change my login password?", k=2)
+    hits = retrieval.search(index, embedder, "How do I change my login password?", k=2, allowed_ids=retrieval.UNFILTERED)
     assert hits[0][0] == "it-password" and hits[0][1] >= hits[1][1]
 
 
@@ -42,14 +42,14 @@ def test_hr_document_never_reaches_a_user_it_is_filtered_out_for(index, embedder
 def test_search_refuses_a_query_embedder_that_did_not_build_the_index(index, embedder, monkeypatch):
     monkeypatch.setattr(embedder, "course_name", "fine-tuned-minilm", raising=False)
     with pytest.raises(retrieval.EmbedderMismatchError, match="same model"):
-        retrieval.search(index, embedder, "password", k=1)
+        retrieval.search(index, embedder, "password", k=1, allowed_ids=retrieval.UNFILTERED)
 
 
 def test_index_round_trips_through_the_cache(tmp_cache, index, embedder):
     retrieval.save_vector_index(index, "test-index")
     loaded = retrieval.load_vector_index("test-index")
     assert loaded.doc_ids == DOC_IDS and loaded.embedder_name == "all-MiniLM-L6-v2"
-    assert retrieval.search(loaded, embedder, "paper stuck in printer", k=1)[0][0] == "it-printer"
+    assert retrieval.search(loaded, embedder, "paper stuck in printer", k=1, allowed_ids=retrieval.UNFILTERED)[0][0] == "it-printer"
 
 
 def test_missing_index_names_the_notebook(tmp_cache):
@@ -94,7 +94,7 @@ def test_every_index_kind_finds_a_document_from_its_own_vector(vectors, kind):
     many = np.repeat(vectors, 20, axis=0) + 0.01 * np.random.default_rng(0).standard_normal((80, vectors.shape[1])).astype(np.float32)
     ids = [f"doc-{i}" for i in range(len(many))]
     vector_index = retrieval.index_from_vectors(ids, many, "all-MiniLM-L6-v2", kind=kind, nprobe=2)
-    hits = retrieval.search_vectors(vector_index, many[5], k=3)[0]
+    hits = retrieval.search_vectors(vector_index, many[5], k=3, allowed_ids=retrieval.UNFILTERED)[0]
     assert hits[0][0] == "doc-5" and len(hits) == 3
 
 
@@ -130,26 +130,26 @@ def test_an_empty_allow_list_returns_nothing(index, embedder):
 
 def test_search_many_matches_search_one_query_at_a_time(index, embedder):
     queries = ["printer paper jam", "vacation days"]
-    assert [retrieval.ranked_ids(h) for h in retrieval.search_many(index, embedder, queries, k=2)] == [
-        retrieval.ranked_ids(retrieval.search(index, embedder, q, k=2)) for q in queries
+    assert [retrieval.ranked_ids(h) for h in retrieval.search_many(index, embedder, queries, k=2, allowed_ids=retrieval.UNFILTERED)] == [
+        retrieval.ranked_ids(retrieval.search(index, embedder, q, k=2, allowed_ids=retrieval.UNFILTERED)) for q in queries
     ]
 
 
 def test_search_rejects_a_list_instead_of_one_query(index, embedder):
     with pytest.raises(TypeError, match="search_many"):
-        retrieval.search(index, embedder, ["a", "b"], k=1)
+        retrieval.search(index, embedder, ["a", "b"], k=1, allowed_ids=retrieval.UNFILTERED)
 
 
 def test_search_above_keeps_searching_past_the_first_page(embedder):
     texts = [f"Employees in office {i} receive thirty days of paid vacation." for i in range(12)] + TEXTS
     ids = [f"vacation-{i}" for i in range(12)] + DOC_IDS
     vector_index = retrieval.build_vector_index(embedder, ids, texts)
-    hits = retrieval.search_above(vector_index, embedder, "paid vacation days for employees", min_score=0.5, page_size=5)
+    hits = retrieval.search_above(vector_index, embedder, "paid vacation days for employees", min_score=0.5, page_size=5, allowed_ids=retrieval.UNFILTERED)
     assert {f"vacation-{i}" for i in range(12)} <= set(retrieval.ranked_ids(hits))
     assert all(score >= 0.5 for _, score in hits)
-    assert len(retrieval.search(vector_index, embedder, "paid vacation days for employees", k=5)) == 5
+    assert len(retrieval.search(vector_index, embedder, "paid vacation days for employees", k=5, allowed_ids=retrieval.UNFILTERED)) == 5
     with pytest.raises(ValueError, match="page_size"):
-        retrieval.search_above(vector_index, embedder, "x", 0.5, page_size=0)
+        retrieval.search_above(vector_index, embedder, "x", 0.5, page_size=0, allowed_ids=retrieval.UNFILTERED)
 
 
 def test_cached_embeddings_compute_once_and_then_read_the_cache(tmp_cache, embedder, monkeypatch):
@@ -172,7 +172,7 @@ def test_cached_embeddings_reject_empty_input(embedder):
 
 def test_bm25_ranks_exact_word_matches_first_and_drops_unrelated_documents():
     keyword_index = retrieval.build_bm25_index(DOC_IDS, TEXTS)
-    hits = retrieval.bm25_search(keyword_index, "printer jams tray", k=4)
+    hits = retrieval.bm25_search(keyword_index, "printer jams tray", k=4, allowed_ids=retrieval.UNFILTERED)
     assert hits[0][0] == "it-printer"
     assert all(score > 0 for _, score in hits) and len(hits) == 1
 
@@ -191,7 +191,7 @@ def test_bm25_rejects_bad_input():
         retrieval.build_bm25_index(["a"], ["x", "y"])
     keyword_index = retrieval.build_bm25_index(DOC_IDS, TEXTS)
     with pytest.raises(ValueError, match="k must be positive"):
-        retrieval.bm25_search(keyword_index, "x", k=0)
+        retrieval.bm25_search(keyword_index, "x", k=0, allowed_ids=retrieval.UNFILTERED)
 
 
 def test_reciprocal_rank_fusion_rewards_documents_both_rankers_like():
@@ -240,3 +240,68 @@ def test_benchmark_index_measures_build_latency_and_recall_against_exact_search(
     assert 0.5 <= hnsw["recall@5_vs_exact"] <= 1.0
     with pytest.raises(ValueError, match="exact neighbours of every query"):
         retrieval.benchmark_index(vectors, queries[:3], "flat", exact)
+
+
+# --- hand-computed cases: each would change under a plausible bug ---
+
+UNIT_IDS = ["a", "b", "c", "d"]
+
+
+@pytest.fixture
+def unit_index():
+    """Four documents whose vectors are the unit axes: a query along axis i scores 1 for document i and 0 for the rest."""
+    return retrieval.index_from_vectors(UNIT_IDS, np.eye(4, dtype=np.float32), "hand-made")
+
+
+def test_search_vectors_filters_before_ranking_and_drops_faiss_padding(unit_index):
+    # "a" is the best match, but only "d" is allowed: a filter applied after ranking the top 1 would return nothing,
+    # and asking for 3 results out of 1 allowed document must not pad the answer with faiss's -1 positions.
+    query = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
+    assert retrieval.search_vectors(unit_index, query, k=1, allowed_ids=["d"]) == [[("d", 0.0)]]
+    assert retrieval.search_vectors(unit_index, query, k=3, allowed_ids=["d"]) == [[("d", 0.0)]]
+
+
+def test_subset_index_keeps_the_vectors_of_the_named_documents(unit_index):
+    subset = retrieval.subset_index(unit_index, ["c", "a"])
+    assert subset.doc_ids == ["c", "a"]
+    assert np.array_equal(retrieval.vectors_of(subset), np.array([[0, 0, 1, 0], [1, 0, 0, 0]], dtype=np.float32))
+
+
+def test_cosine_similarity_divides_by_both_norms():
+    assert retrieval.cosine_similarity(np.array([3.0, 0.0]), np.array([1.0, 1.0])) == pytest.approx(1 / np.sqrt(2))
+
+
+def test_reciprocal_rank_fusion_defaults_to_k_60():
+    # y is 10th in both rankings, x 1st in one: with k=60 y wins (2/70 > 1/61); with k=6 x would (1/7 > 2/16)
+    rankings = [["x", *[f"p{i}" for i in range(8)], "y"], [*[f"q{i}" for i in range(9)], "y"]]
+    fused = retrieval.reciprocal_rank_fusion(rankings)
+    assert fused[0] == ("y", pytest.approx(2 / 70)) and dict(fused)["x"] == pytest.approx(1 / 61)
+
+
+def test_reciprocal_rank_fusion_breaks_ties_by_doc_id():
+    assert retrieval.ranked_ids(retrieval.reciprocal_rank_fusion([["b"], ["a"]])) == ["a", "b"]
+
+
+class _WordTokenizer:
+    """A stand-in tokenizer: one token per whitespace-separated word, so windows can be checked by hand."""
+
+    def __call__(self, text, add_special_tokens=False, return_offsets_mapping=False, verbose=False):
+        words, offsets, cursor = text.split(), [], 0
+        for word in words:
+            start = text.index(word, cursor)
+            offsets.append((start, start + len(word)))
+            cursor = start + len(word)
+        self.words = words
+        return {"input_ids": list(range(len(words))), "offset_mapping": offsets}
+
+    def decode(self, ids):
+        return " ".join(self.words[i] for i in ids)
+
+
+def test_token_windows_by_hand():
+    text = "aa bb cc dd ee"
+    tokenizer = _WordTokenizer()
+    # 2-token windows overlapping by 1 token: start every token, the last window ends at the text's end
+    assert retrieval.token_window_spans(text, tokenizer, chunk_size=2, overlap=1) == [(0, 5), (3, 8), (6, 11), (9, 14)]
+    assert retrieval.token_window_spans(text, tokenizer, chunk_size=3, overlap=0) == [(0, 8), (9, 14)]
+    assert retrieval.chunk_tokens(text, tokenizer, chunk_size=2, overlap=1) == ["aa bb", "bb cc", "cc dd", "dd ee"]

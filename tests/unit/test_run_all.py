@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from course_utils import run_all
+from tools import run_all
 from course_utils.paths import repo_root
 from course_utils.results import NotebookResults
 

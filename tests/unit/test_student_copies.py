@@ -4,7 +4,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_utils.student_copies import clear_outputs, student_copies
+from tools.student_copies import clear_outputs, student_copies
 
 
 def executed_notebook():

