@@ -8,6 +8,7 @@
 #   make colab-setup     on Colab: install what the notebooks import, leaving Colab's torch, kernel and server alone
 #   make student-copies  write student/notebooks/ with every output cleared
 #   make sync            pair each lesson notebook with its jupytext script (notebooks/NN_topic.py): the newer side wins
+#   make check-setup     verify this machine before class: packages, models, cache, Jupyter, one training step (offline, < 1 min)
 #   make claims          write CLAIMS.md: every claim the notebooks measured, with its 95% CI and verdict (after run-all)
 # The interpreter .venv is made from: `make setup PYTHON=/path/to/python3.12` picks another one.
 PYTHON ?= python3
@@ -21,7 +22,7 @@ TEST_ENV := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 COURSE_BLOCK_NETWORK=1 MPLBA
 # Course runs and benchmarks: offline too. No OMP_WAIT_POLICY=PASSIVE: it made one training run alone ~50% slower (16 s -> 24 s).
 RUN_ENV := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 COURSE_BLOCK_NETWORK=1 TOKENIZERS_PARALLELISM=false PYTHONHASHSEED=0
 
-.PHONY: setup lab test test-unit clean-cache colab-setup run-all benchmarks reset-cache student-copies sync claims
+.PHONY: setup lab test test-unit clean-cache colab-setup run-all benchmarks reset-cache student-copies sync claims check-setup mutation
 
 setup: $(STAMP)
 	@# Checks the shipped models, converts the chat and base models and embeds notebook 04's corpora into .cache once (~4 min, then instant).
@@ -67,6 +68,10 @@ benchmarks: setup
 # cells to the other, keeping the notebook's outputs. Re-execute what changed (make run-all NOTEBOOKS=04) before committing.
 sync: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/*.ipynb solutions/*.ipynb
+
+# Before a class: is this machine ready? Offline; under a minute on 2 cores.
+check-setup: $(STAMP)
+	$(RUN_ENV) $(BIN)/python -m tools.check_setup
 
 # Every claim the notebooks recorded (effect, 95% CI, n, verdict) as CLAIMS.md; run after run-all.
 claims: $(STAMP)

@@ -55,6 +55,13 @@ SHORT_ANSWER_WORDS = 8  # the handbook's reference answers are a few words; a re
 # --- The use case: one held-out question set, and one document that is newer than every model -------------------
 
 
+def evaluation_questions() -> list[Record]:
+    """Every held-out single-answer question no earlier choice was made on: the test split, plus the validation
+    questions except those notebook 06 chose its prompt variants on."""
+    chosen_on = {example.example_id for example in pe.handbook_answer_task(n=pe.SELECTION_QUESTIONS, split="validation").examples}
+    return [q for split in ("test", "validation") for q in load_handbook_questions(split) if q["type"] == "single" and q["qid"] not in chosen_on]
+
+
 def held_out_questions(n: int = 24, split: str = "test", seed: int = 0) -> list[Record]:
     """The single-answer handbook questions every approach is scored on: notebook 06's balanced draw (same seed), n of them."""
     by_qid = {q["qid"]: q for q in load_handbook_questions(split)}
@@ -205,6 +212,7 @@ class ApproachRun:
     seconds: list[float]  # per answer: retrieval + its share of the batched generation
     prompt_tokens: list[int]
     too_long: int = 0  # prompts that did not fit the model's context window (scored 0)
+    ran: list[bool] = field(default_factory=list)  # per question: the prompt fitted and an answer was generated
 
     @property
     def scores(self) -> list[float]:
@@ -217,9 +225,15 @@ class ApproachRun:
         return sum(self.scores) / len(self.questions)
 
     @property
+    def traceable_items(self) -> list[float]:
+        """1.0 for each answer that was generated and comes with a gold document of its question as its source."""
+        ran = self.ran or [True] * len(self.questions)
+        return [float(r and bool(set(ids) & set(q["gold_doc_ids"]))) for r, ids, q in zip(ran, self.source_ids, self.questions)]
+
+    @property
     def traceable(self) -> float:
-        """Share of answers that come with a source id that is a gold document of the question."""
-        return sum(bool(set(ids) & set(q["gold_doc_ids"])) for ids, q in zip(self.source_ids, self.questions)) / len(self.questions)
+        """Share of questions answered with a gold document as the source (a prompt that did not fit is no answer)."""
+        return sum(self.traceable_items) / len(self.questions)
 
     @property
     def short_answers(self) -> float:
@@ -254,6 +268,7 @@ def answer_questions(approach: Approach, questions: Sequence[Record], max_new_to
     return ApproachRun(
         name=approach.name, questions=list(questions), replies=replies, source_ids=[c.source_ids for c in contexts],
         seconds=[c.seconds + s for c, s in zip(contexts, generation_seconds)], prompt_tokens=lengths, too_long=len(questions) - len(fits),
+        ran=[i in set(fits) for i in range(len(questions))],
     )
 
 

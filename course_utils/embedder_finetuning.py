@@ -362,12 +362,26 @@ def retrieval_scores(evaluator: Any, model: Any, corpus_vectors: Any | None = No
 def bm25_scores(queries: Sequence[Record], documents: Sequence[Record]) -> dict[str, float]:
     """BM25's recall@1, recall@5, MRR@10 and nDCG@10 on the same queries and documents (the keyword baseline)."""
     from .evaluation import mean_retrieval_metrics
-    from .retrieval import bm25_search, build_bm25_index, ranked_ids
+    from .retrieval import bm25_rankings, build_bm25_index
 
     keyword_index = build_bm25_index(texts_of(documents, "doc_id"), texts_of(documents))
-    rankings = [ranked_ids(bm25_search(keyword_index, q["query"], k=10, allowed_ids=UNFILTERED)) for q in queries]
+    rankings = bm25_rankings(keyword_index, [q["query"] for q in queries], k=10, allowed_ids=UNFILTERED)
     metrics = mean_retrieval_metrics(rankings, [q["gold_doc_ids"] for q in queries], ks=(1, 5))
     return {"recall@1": metrics["recall@1"], "recall@5": metrics["recall@5"], "MRR@10": metrics["MRR"], "nDCG@10": metrics["nDCG@10"]}
+
+
+def hits_at_k(embedder: Any, queries: Sequence[Record], documents: Sequence[Record], corpus_vectors: Any, k: int) -> list[float]:
+    """1.0 for each query whose gold document is among the `k` documents closest to it: per-query scores for paired claims."""
+    import numpy as np
+
+    from .retrieval import embed_texts
+
+    if k <= 0 or not queries:
+        raise ValueError(f"hits_at_k needs queries and a positive k, got {len(queries)} queries and k = {k}.")
+    doc_ids = np.asarray(texts_of(documents, "doc_id"))
+    similarities = embed_texts(embedder, [q["query"] for q in queries]) @ np.asarray(corpus_vectors).T
+    top = np.argsort(-similarities, axis=1, kind="stable")[:, :k]
+    return [float(bool(set(doc_ids[row]) & set(q["gold_doc_ids"]))) for row, q in zip(top, queries)]
 
 
 def sibling_confusion(vector_index: Any, embedder: Any, documents: Sequence[Record], queries: Sequence[Record]) -> float:

@@ -586,6 +586,9 @@ def handbook_answer_task(n: int = 10, split: str = "test", seed: int = 0, contex
     )
 
 
+SELECTION_QUESTIONS = 6  # validation questions notebook 06 chooses each model's handbook-answer variant on
+
+
 def handbook_variants() -> list[PromptVariant]:
     """The variants tried on the handbook-answer task (notebook 06 picks the best per model; notebook 07 reuses it)."""
     return [PromptVariant("chat, zero-shot"), PromptVariant("raw text, 1-shot", chat=False, k=1)]

@@ -30,7 +30,7 @@ from .retrieval import (
     Hit,
     KeywordIndex,
     VectorIndex,
-    bm25_search,
+    bm25_rankings,
     cached_embeddings,
     embed_texts,
     embedder_name_of,
@@ -137,7 +137,7 @@ def rankings_by_retriever(
     if keyword_index.doc_ids != vector_index.doc_ids:
         raise ValueError("The keyword and vector indexes must hold the same documents in the same order.")
     dense = [ranked_ids(hits) for hits in search_many(vector_index, embedder, questions, k, allowed_ids=UNFILTERED)]
-    bm25 = [ranked_ids(bm25_search(keyword_index, question, k, allowed_ids=UNFILTERED)) for question in questions]
+    bm25 = bm25_rankings(keyword_index, questions, k, allowed_ids=UNFILTERED)
     hybrid = [ranked_ids(reciprocal_rank_fusion([d, b], top_n=k)) for d, b in zip(dense, bm25)]
     return {"BM25": bm25, "dense": dense, "hybrid (RRF)": hybrid}
 

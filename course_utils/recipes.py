@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .access import UNFILTERED
 from .data import load_domain_corpus, load_general_corpus, load_handbook, load_handbook_questions, split_records, texts_of
 from .finetuning import handbook_answer_records, ignore_peft_deprecation_warning, lora_model, tokenize_examples
 from .models import CPT_CHECKPOINT, IFT_CHECKPOINT, PRETRAINED_CHECKPOINT, TinyGPTConfig, build_tiny_gpt, checkpoint_path, ensure_checkpoint, load_checkpoint, train_bpe_tokenizer
@@ -243,10 +242,21 @@ def handbook_adapter_path() -> Path:
     return artifact_path("adapters", ADAPTER_NAME)
 
 
+def handbook_lora_records(recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> list[dict[str, str]]:
+    """The adapter's training records: answer-from-policy chats for the first training questions about public documents.
+
+    Only documents every role may see: an adapter trained on confidential text could repeat it to any user, a leak
+    that no check on the prompt can catch.
+    """
+    public = load_handbook("all")
+    public_ids = {document["doc_id"] for document in public}
+    questions = [q for q in load_handbook_questions("train") if q["gold_doc_ids"][0] in public_ids]
+    return handbook_answer_records(questions, public)[: recipe.n_examples]
+
+
 def handbook_lora_examples(tokenizer: Any, recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> list[dict[str, list[int]]]:
-    """The tokenized training examples of the adapter: answer-from-policy chats for the first training questions."""
-    records = handbook_answer_records(load_handbook_questions("train"), load_handbook(UNFILTERED))[: recipe.n_examples]
-    return tokenize_examples(tokenizer, records, max_length=recipe.max_length)
+    """The adapter's training records, tokenized for `run_ift`."""
+    return tokenize_examples(tokenizer, handbook_lora_records(recipe), max_length=recipe.max_length)
 
 
 def _train_handbook_adapter(folder: Path, recipe: HandbookLoraRecipe) -> None:

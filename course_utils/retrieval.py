@@ -297,6 +297,11 @@ def bm25_search(keyword_index: KeywordIndex, query: str, k: int = 5, *, allowed_
     return hits[:k]
 
 
+def bm25_rankings(keyword_index: KeywordIndex, queries: Sequence[str], k: int = 10, *, allowed_ids: AllowedIds) -> list[list[str]]:
+    """The top-k doc ids by BM25 for each query (the keyword baseline's rankings, for the retrieval metrics)."""
+    return [ranked_ids(bm25_search(keyword_index, query, k, allowed_ids=allowed_ids)) for query in queries]
+
+
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60, top_n: int | None = None) -> list[Hit]:
     """Fuse several rankings of doc ids: each document scores sum(1 / (k + rank)) over the rankings it appears in."""
     if isinstance(rankings, str) or any(isinstance(ranking, str) for ranking in rankings):

@@ -8,11 +8,11 @@
 # **retrieval-augmented generation (RAG)**, **fine-tuning the embeddings** RAG retrieves with, and **prompt engineering**.
 # This notebook checks that your machine is ready, draws the map of the course, and gives you a first taste of the two
 # pretrained models the course ships: a small chat model and a sentence embedder. Every later notebook turns one of the
-# article's claims into a number you measure yourself.
+# claims of the course's guide ([APPROACHES.md](../APPROACHES.md)) into a number you measure yourself.
 #
 # **Objectives** — after this notebook you can:
 # - check that the course runs offline on your machine, and read the banner when reporting a problem;
-# - place each of the six approaches on a cost / data / control / freshness map and say when the article recommends it;
+# - place each of the six approaches on a cost / data / control / freshness map and say when the guide recommends it;
 # - send a prompt to the shipped chat model and measure its speed;
 # - embed sentences and find the most similar document to a question.
 #
@@ -76,8 +76,8 @@ results.report("n_datasets_loaded", len(datasets), "datasets loaded and validate
 
 # %% [markdown]
 # ## 3. The map of the course
-# The article orders the approaches from the most foundational and expensive to the cheapest. The scores below are
-# the article's *qualitative* ordering on a 1-5 scale, not measurements: notebook 07 replaces them with the numbers you
+# The guide orders the approaches from the most foundational and expensive to the cheapest. The scores below are
+# the guide's *qualitative* ordering on a 1-5 scale, not measurements: notebook 07 replaces them with the numbers you
 # will have measured by then (seconds of compute, labelled examples, answer quality, latency).
 
 # %%
@@ -113,8 +113,8 @@ pd.DataFrame([vars(a) for a in APPROACH_MAP]).set_index("name")
 # %% [markdown]
 # ## 5. First taste: the shipped chat model
 # SmolLM2-135M-Instruct is a 135-million-parameter model that someone else pre-trained and instruction-tuned: the
-# starting point the article recommends. The first call converts its GGUF file to ordinary safetensors in the cache;
-# later calls load the converted copy (the cell prints how long this load took). We ask it the article's own example question, with greedy decoding (always the
+# starting point the guide recommends. The first call converts its GGUF file to ordinary safetensors in the cache;
+# later calls load the converted copy (the cell prints how long this load took). We ask it the guide's own example question, with greedy decoding (always the
 # most likely next token) so the answer is the same on every run.
 
 # %%
@@ -175,14 +175,14 @@ for q, wrong in misses[:3]:
 
 # %% [markdown]
 # Look at the misses: often the embedder picks a *near-identical* document, the same policy for another country or
-# version. The article names this as one of RAG's limits; notebook 04 measures it and notebook 05 fixes it by
+# version. The guide names this as one of RAG's limits; notebook 04 measures it and notebook 05 fixes it by
 # fine-tuning the embedder.
 
 # %% [markdown]
 # ## 7. Exercises
 # Each exercise states its signature. Replace the placeholder, run the cell, and read the checker's verdict.
 #
-# **Exercise 1 (easy).** For each scenario in `APPROACH_SCENARIOS`, pick the approach the article recommends. Build
+# **Exercise 1 (easy).** For each scenario in `APPROACH_SCENARIOS`, pick the approach the guide recommends. Build
 # `my_choices: dict[str, str]` mapping each scenario to one of `"pretraining"`, `"cpt"`, `"ift"`, `"rag"`,
 # `"embedding_finetuning"`, `"prompting"`.
 
@@ -251,7 +251,7 @@ Markdown(results.table())
 #   course never needs the network at run time.
 #
 # ## Further reading
-# - The overview article this course follows: its claims, and where each is measured, are listed in the README's course map.
+# - The course's guide to the six approaches, [APPROACHES.md](../APPROACHES.md): their pros, cons and claims; the README's course map says where each is measured.
 # - Allal et al., *SmolLM2: When Smol Goes Big* (2025) — the chat model used here.
 # - Reimers & Gurevych, *Sentence-BERT* (2019), and the `sentence-transformers` documentation — the embedder.
 # - Next: **01 · Pre-training**, where you train a GPT from scratch and measure what it costs.

@@ -4,7 +4,7 @@
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/pretraining-to-prompting/course/blob/main/notebooks/01_pretraining.ipynb)
 #
 # Pre-training is where every language model starts: define an architecture, curate a large corpus, and train the
-# model to predict the next token. The article calls it the most foundational and by far the most expensive approach,
+# model to predict the next token. The guide calls it the most foundational and by far the most expensive approach,
 # worth it only when nothing cheaper works. Here you do all of it on a laptop: train a tokenizer and a ~1M-parameter
 # GPT on Jane Austen's six novels, watch text emerge, and then scale the arithmetic of your own run up to a real model to
 # see where "millions of dollars and weeks" comes from.
@@ -194,7 +194,7 @@ for temperature in (0.7, 1.2):
     print(f"temperature {temperature}:", generate(model, tokenizer, prompt, max_new_tokens=30, temperature=temperature, seed=1).text)
 
 # %% [markdown]
-# The article's example of next-token prediction: after "the cat sat on the", a model trained on enough text predicts
+# The guide's example of next-token prediction: after "the cat sat on the", a model trained on enough text predicts
 # "mat". Ours has read only Austen, so it predicts what *her* sentences make likely. A model knows what its training data
 # contains, and nothing else.
 
@@ -231,8 +231,8 @@ results.report("big_dollars", big.dollars, f"rental cost at ${cluster.dollars_pe
 results.report("big_on_this_cpu_years", big.flops / our_flops_per_s / (365 * 86400), "the same run on this machine", unit="years")
 
 # %% [markdown]
-# The arithmetic reproduces the article's claim: millions of dollars and weeks of a large cluster, before counting
-# failed runs, data curation, evaluation and the people involved. This is why the article reserves pre-training for when
+# The arithmetic reproduces the guide's claim: millions of dollars and weeks of a large cluster, before counting
+# failed runs, data curation, evaluation and the people involved. This is why the guide reserves pre-training for when
 # nothing cheaper works, such as a language no available model has seen, and why the rest of the course adapts models
 # that someone else has already pre-trained.
 #

@@ -5,7 +5,7 @@
 #
 # Continued pre-training (CPT) keeps training an existing model on new, unlabelled text, here technical
 # documentation (SQLite's manual and the Python FAQ), to extend what it knows. It needs no labels and is far cheaper than
-# pre-training, but the article warns of two costs: the model may lose some of what it knew, and the result still only
+# pre-training, but the guide warns of two costs: the model may lose some of what it knew, and the result still only
 # *completes text*; it does not answer. This notebook measures both, and one standard mitigation: replaying some of the
 # original data during CPT.
 #
@@ -78,7 +78,7 @@ print(f"A {PRETRAIN.model.context_length}-token context holds about {PRETRAIN.mo
 # (notebook 01), which is why real domain models sometimes extend the tokenizer *before* CPT and pay for new embeddings.
 #
 # ## 3. Documents become one stream
-# As the article describes, CPT training files are concatenated with a separator token between documents, then cut into
+# As the guide describes, CPT training files are concatenated with a separator token between documents, then cut into
 # fixed-length blocks. The model learns that `<|endoftext|>` means "a new, unrelated document starts here".
 
 # %%
@@ -156,7 +156,7 @@ print(general_claim.sentence(
 # Austen well, so the weights move wherever the new data pulls them. The verdicts above say whether this run shows it.
 #
 # ## 6. A CPT model completes; it does not answer
-# The article's example: after CPT, the prompt "Tell me three principles important to Responsible AI" gets a likely
+# The guide's example: after CPT, the prompt "Tell me three principles important to Responsible AI" gets a likely
 # *continuation*, not an answer. The same happens here. Decoding is greedy, so the output is repeatable, with repeated
 # 3-grams banned, because a model this small otherwise loops on one phrase:
 
@@ -172,7 +172,7 @@ for prompt in ("Tell me three principles important to Responsible AI.", "What is
 # Before CPT the model continues in Austen's voice; after CPT it continues with something shaped like the manuals
 # (blank lines, table fragments, identifiers). Neither answers: nothing in next-token training on novels or manuals
 # teaches "a question is followed by its answer". That behaviour comes from instruction fine-tuning, notebook
-# 03, which is why the article recommends CPT first and IFT after.
+# 03, which is why the guide recommends CPT first and IFT after.
 #
 # ## 7. Mitigation: replay general text during CPT
 # If forgetting happens because nothing asks the model to keep its old skill, mix some of the old data back in. We

@@ -6,7 +6,7 @@
 # Notebook 02 ended with a model that knows the documentation's language but only completes text. Instruction
 # fine-tuning (IFT) teaches a task from labelled examples: here, about 1,400 instruction/response pairs derived from the
 # course's real corpora (classify a passage, give its title, repeat its first sentence, upper-case a sentence, answer an
-# FAQ question). The article calls IFT fast and cheap, but warns that it needs labelled data, that the order of CPT and
+# FAQ question). The guide calls IFT fast and cheap, but warns that it needs labelled data, that the order of CPT and
 # IFT matters, and that it can erode general abilities. Each of those is measured below, first on the course's tiny
 # model, then with the same `peft` API on a real pretrained chat model.
 #
@@ -14,7 +14,7 @@
 # - format instructions as chats with a template and special tokens, and mask the prompt out of the loss;
 # - run full fine-tuning and LoRA (`peft`) and compare trainable parameters, time and score;
 # - score instruction following automatically (exact match, token F1, stopping on time) with greedy decoding;
-# - measure why the article says CPT first, then IFT, and how to limit IFT's cost to general ability;
+# - measure why the guide says CPT first, then IFT, and how to limit IFT's cost to general ability;
 # - train, save, reload and merge a LoRA adapter on SmolLM2-135M-Instruct, and do the same run with TRL's `SFTTrainer`.
 #
 # **Prerequisites:** notebook 02's CPT checkpoint (rebuilt with notebooks 01-02's recipes if missing: about 3 extra minutes).
@@ -207,7 +207,7 @@ print(f"LoRA's wall time: {runs['LoRA, 5x lr, 2x steps'].seconds / runs['full, m
       f"for {IFT.lora_num_steps / IFT.num_steps:.0f}x the steps")
 #
 # ## 7. The order matters: CPT then IFT, or IFT then CPT?
-# The article recommends CPT first, then IFT, and warns that the reverse order may make the model forget its
+# The guide recommends CPT first, then IFT, and warns that the reverse order may make the model forget its
 # instructions. A real pipeline meets the reverse order when new documents arrive after a model was instruction-tuned
 # and the obvious move is to continue pre-training on them. We test it: take section 4's model (CPT, then IFT), continue
 # pre-training it on notebook 02's domain documents for a quarter of notebook 02's steps, and score it again.
@@ -241,7 +241,7 @@ plot_bars(order, title=order_claim.sentence("IFT last keeps the instructions; CP
 # of section 4): the order claim rests only on the task families IFT actually taught.
 #
 # ## 8. IFT's cost to general ability, and the fix
-# The article: IFT may reduce general capabilities, so include general examples in training and evaluation. We measure
+# The guide: IFT may reduce general capabilities, so include general examples in training and evaluation. We measure
 # general (Austen) perplexity before and after IFT, then re-run IFT with plain Austen blocks mixed into the data. Which
 # way IFT moves it depends on what the IFT data contains: ours has Austen passages as *inputs* of some tasks, but their
 # tokens are masked, so they teach little Austen. The mixed-in blocks are scored on every token.
@@ -274,7 +274,7 @@ mix_cost = results.claim("general_mix_costs_instruction_score",
                          "Mixing general text into IFT lowers the instruction score (same steps)", expected="lower")
 
 # %% [markdown]
-# The article expects IFT to cost general ability; read the first verdict to see whether it did here (our IFT data
+# The guide expects IFT to cost general ability; read the first verdict to see whether it did here (our IFT data
 # contains Austen passages as masked inputs, so the direction is an empirical question). The mix is the standard
 # remedy: the second and third verdicts give what it bought on general text and what it cost on instructions, since the
 # same number of steps now also spends some of its gradient on Austen.

@@ -23,7 +23,7 @@ embedder = load_embedder()
 _, chat_tokenizer = load_chat_model()
 
 # %% [markdown]
-# **Exercise 1 (easy).** The article's *When* line for each approach decides each scenario.
+# **Exercise 1 (easy).** The guide's *When* line for each approach decides each scenario.
 
 # %%
 from course_utils.exercises import APPROACH_SCENARIOS, check_approach_choices

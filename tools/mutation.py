@@ -2,7 +2,7 @@
 
     python -m tools.mutation                      # every mutant; report on stdout
     python -m tools.mutation --only ndcg rrf      # mutants whose name contains one of these words
-    python -m tools.mutation --write benchmarks/MUTATION.md
+    python -m tools.mutation --write benchmarks/MUTATION.md --jobs 3
     make mutation                                 # the same, outside CI (about 10-15 minutes on 2 cores)
 
 Each mutant is one realistic bug (an off-by-one in k, sets instead of multisets, a changed default, a missing
@@ -22,14 +22,20 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 TEST_ENV = {
     "HF_HUB_OFFLINE": "1",
@@ -112,7 +118,7 @@ MUTANTS: tuple[Mutant, ...] = (
       "scores, found = vector_index.index.search(query_vectors, min(k, len(vector_index)), params=params)\n"
       "    return [[(vector_index.doc_ids[p], float(s)) for s, p in zip(row_s, row_p) if p >= 0] for row_s, row_p in zip(scores, found)]",
       "scores, found = vector_index.index.search(query_vectors, min(k, len(vector_index)))\n"
-      "    keep = set(vector_index.doc_ids) if allowed_ids is None else set(allowed_ids)\n"
+      "    keep = set(vector_index.doc_ids) if allowed is None else set(allowed)\n"
       "    return [[(vector_index.doc_ids[p], float(s)) for s, p in zip(row_s, row_p) if p >= 0 and vector_index.doc_ids[p] in keep] for row_s, row_p in zip(scores, found)]",
       RETRIEVAL),
     M("faiss's -1 padding kept as a hit", "course_utils/retrieval.py",
@@ -226,11 +232,46 @@ MUTANTS: tuple[Mutant, ...] = (
       "n_tokens = sum(min(len(ids), embedder.max_seq_length) for ids", "n_tokens = sum(len(ids) for ids", COSTS),
     # --- exercises (helpers that outlive the checkers' rewrite) ----------------------------------
     M("learner's floats compared exactly", "course_utils/exercises.py",
-      "return math.isclose(answer, expected, rel_tol=rel, abs_tol=abs_)", "return answer == expected", EXERCISES),
+      "return math.isclose(answer, expected, rel_tol=rel, abs_tol=abs_)", "return answer == expected", EXERCISES,
+      accepted="exercises.py and its tests are being rewritten elsewhere; test_exercises.py does not compare a float32 answer"),
     M("a float accepted where a whole number is asked", "course_utils/exercises.py",
       "if isinstance(value, bool) or not isinstance(value, int):", "if isinstance(value, bool) or not isinstance(value, (int, float)):", EXERCISES),
     M("a non-finite number accepted", "course_utils/exercises.py",
       "    if not math.isfinite(value):\n        raise _NotYet", "    if False:\n        raise _NotYet", EXERCISES),
+
+    # --- written after the tests above were strengthened, without looking for a test first: an honest sample ---------
+    M("exact match without normalisation", "course_utils/evaluation.py",
+      "float(normalize_answer(prediction) == normalize_answer(reference))", "float(prediction.strip().lower() == reference.strip().lower())", EVALUATION),
+    M("punctuation kept by the normalisation", "course_utils/evaluation.py",
+      '    text = "".join(ch for ch in text if ch not in string.punctuation)\n', "", EVALUATION),
+    M("recall divides by the gold list with duplicates", "course_utils/evaluation.py",
+      "& set(gold_ids)) / len(set(gold_ids))", "& set(gold_ids)) / len(gold_ids)", EVALUATION),
+    M("search_above keeps only scores strictly above the threshold", "course_utils/retrieval.py",
+      "for doc_id, score in hits if score >= min_score]", "for doc_id, score in hits if score > min_score]", RETRIEVAL),
+    M("IVF searches one cluster", "course_utils/retrieval.py",
+      "index.nprobe = min(nprobe, nlist)", "index.nprobe = 1", RETRIEVAL),
+    M("embeddings not normalised", "course_utils/retrieval.py",
+      "normalize_embeddings=True", "normalize_embeddings=False", RETRIEVAL,
+      accepted="equivalent for the course's embedders: all-MiniLM-L6-v2 (and its fine-tuned copies) end in a Normalize layer"),
+    M("BM25 returns one result too few", "course_utils/retrieval.py",
+      "    return hits[:k]\n", "    return hits[: k - 1]\n", RETRIEVAL),
+    M("citations of two digits ignored", "course_utils/rag.py",
+      r're.findall(r"\[(\d+)\]", text)', r're.findall(r"\[(\d)\]", text)', RAG),
+    M("injection marker matched case-sensitively", "course_utils/rag.py",
+      "return marker.lower() in answer.lower()", "return marker in answer", RAG),
+    M("page sections kept in corpus order, not by id", "course_utils/rag.py",
+      'for section in sorted(sections, key=lambda r: r["doc_id"]):', "for section in sections:", RAG),
+    M("user turn shows an empty input line", "course_utils/finetuning.py",
+      "f\"{record['instruction']}\\n{record['input']}\" if record.get(\"input\") else record[\"instruction\"]",
+      "f\"{record['instruction']}\\n{record.get('input', '')}\"", FINETUNING),
+    M("LoRA formula counts one side twice", "course_utils/finetuning.py",
+      "total += r * (d_a + d_b)", "total += r * 2 * d_a", FINETUNING),
+    M("achieved FLOP/s use the forward-pass factor", "course_utils/costs.py",
+      "return training_flops(n_parameters, 1) * tokens_per_second", "return inference_flops(n_parameters, 1) * tokens_per_second", COSTS),
+    M("absolute paths accepted in the cache", "course_utils/paths.py",
+      "if Path(part).is_absolute() or", "if False or", PATHS),
+    M("unknown domain source returns nothing", "course_utils/data.py",
+      "    if not kept:\n        raise ValueError(f\"No domain documents", "    if False:\n        raise ValueError(f\"No domain documents", DATA),
 )
 
 
@@ -267,7 +308,7 @@ def _pytest(copy: Path, arguments: Sequence[str]) -> subprocess.CompletedProcess
     env.pop("COURSE_CACHE_DIR", None)
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header", *arguments]
     try:
-        return subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
+        return subprocess.run(command, check=False, cwd=copy, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return None
 
@@ -278,7 +319,9 @@ def failing_tests(copy: Path, tests: Sequence[str]) -> list[str] | None:
     if result is None or result.returncode not in (0, 1):
         return None
     prefixes = ("FAILED ", "ERROR ")
-    return [line.split(" ", 1)[1].split(" - ")[0] for line in result.stdout.splitlines() if line.startswith(prefixes)]
+    failing = [line.split(" ", 1)[1].split(" - ")[0] for line in result.stdout.splitlines() if line.startswith(prefixes)]
+    # without them the selection must pass, or every mutant would look killed
+    return failing if not failing or run_tests(copy, tests, failing) else None
 
 
 def run_tests(copy: Path, tests: Sequence[str], deselected: Sequence[str] = ()) -> bool:
@@ -302,25 +345,45 @@ def try_mutant(copy: Path, mutant: Mutant, deselected: Sequence[str] = ()) -> Ou
     return Outcome(mutant, "survived" if passed else "killed", time.perf_counter() - started)
 
 
-def run_mutants(root: Path, mutants: Sequence[Mutant], log: bool = True) -> list[Outcome]:
-    """Copy the repository once, check each test selection passes unmutated, then try every mutant."""
-    outcomes = []
+def _in_parallel(copies: Sequence[Path], tasks: Sequence[Callable[[Path], T]]) -> list[T]:
+    """Run each task with a copy of the repository to itself (one task per copy at a time); results in task order."""
+    free: queue.Queue[Path] = queue.Queue()
+    for copy in copies:
+        free.put(copy)
+
+    def with_a_copy(task: Callable[[Path], T]) -> T:
+        copy = free.get()
+        try:
+            return task(copy)
+        finally:
+            free.put(copy)
+
+    with ThreadPoolExecutor(max_workers=len(copies)) as pool:
+        return list(pool.map(with_a_copy, tasks))
+
+
+def run_mutants(root: Path, mutants: Sequence[Mutant], jobs: int = 1, log: bool = True) -> list[Outcome]:
+    """Copy the repository (once per job), find the tests that fail unmutated, then try every mutant."""
     with tempfile.TemporaryDirectory(prefix="course-mutation-") as folder:
-        copy = Path(folder) / "repo"
-        copy_repository(root, copy)
-        baseline = {tests: failing_tests(copy, tests) for tests in dict.fromkeys(m.tests for m in mutants)}
-        for tests, failing in baseline.items():
-            if log and failing is None:
+        copies = [Path(folder) / f"repo-{job}" for job in range(max(1, jobs))]
+        for copy in copies:
+            copy_repository(root, copy)
+        selections = list(dict.fromkeys(m.tests for m in mutants))
+        failing = dict(zip(selections, _in_parallel(copies, [partial(failing_tests, tests=tests) for tests in selections])))
+        for tests, failed in failing.items():
+            if log and failed is None:
                 print(f"baseline cannot run, its mutants are not judged: {' '.join(tests)}", flush=True)
-            elif log and failing:
-                print(f"baseline: {len(failing)} test(s) fail unmutated and are deselected: {', '.join(failing)}", flush=True)
-        for number, mutant in enumerate(mutants, start=1):
-            failing = baseline[mutant.tests]
-            outcome = Outcome(mutant, "baseline fails") if failing is None else try_mutant(copy, mutant, failing)
-            outcomes.append(outcome)
+            elif log and failed:
+                print(f"baseline: {len(failed)} test(s) fail unmutated and are deselected: {', '.join(failed)}", flush=True)
+
+        def judge(mutant: Mutant, copy: Path) -> Outcome:
+            failed = failing[mutant.tests]
+            outcome = Outcome(mutant, "baseline fails") if failed is None else try_mutant(copy, mutant, failed)
             if log:
-                print(f"[{number:>2}/{len(mutants)}] {outcome.status:<14} {outcome.seconds:5.0f} s  {mutant.file}: {mutant.name}", flush=True)
-    return outcomes
+                print(f"{outcome.status:<14} {outcome.seconds:5.0f} s  {mutant.file}: {mutant.name}", flush=True)
+            return outcome
+
+        return _in_parallel(copies, [partial(judge, mutant) for mutant in mutants])
 
 
 def score(outcomes: Sequence[Outcome]) -> tuple[int, int]:
@@ -352,13 +415,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", default=[], help="run only mutants whose name or file contains one of these words")
     parser.add_argument("--write", type=Path, help="also write the Markdown report to this file")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants tried at once, each in its own copy (default 2)")
     args = parser.parse_args(argv)
     chosen = [m for m in MUTANTS if not args.only or any(w.lower() in f"{m.name} {m.file}".lower() for w in args.only)]
     if args.list:
         print("\n".join(f"{m.file}: {m.name}" for m in chosen))
         return 0
     root = Path(__file__).resolve().parent.parent
-    outcomes = run_mutants(root, chosen)
+    outcomes = run_mutants(root, chosen, jobs=args.jobs)
     text = report(outcomes)
     print("\n" + text)
     if args.write:

@@ -9,7 +9,8 @@ cell clones, runs `make colab-setup`, and the rest of the notebook must run in t
 Afterwards no kernel or server package may have changed version.
 
 It needs a package index that serves the older ipykernel (PyPI), and skips with that reason where none answers.
-About 4-5 minutes on 2 cores, most of it pip; the virtualenv (~3 GB) is deleted afterwards.
+It took 409 s and 478 s on the course's 2-core machine while other jobs kept it busy, most of it pip; the
+virtualenv (~3 GB) is deleted afterwards.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from course_utils.paths import repo_root
+from course_utils.results import load_results
 
 NOTEBOOK = "notebooks/00_setup_and_map.ipynb"
 CLONE_URL = "https://github.com/pretraining-to-prompting/course.git"
@@ -69,7 +71,7 @@ def test_colab_requirements_leave_out_every_kernel_and_server_package():
 
 def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
     """Run a command, failing the test with its output if it fails."""
-    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    result = subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result
 
@@ -146,16 +148,19 @@ def notebook_pointed_at(origin: Path, clone: Path):
 def pypi_serves_colabs_ipykernel(folder: Path) -> bool:
     """True if pip can fetch Colab's ipykernel release (a package index answers)."""
     pin = f"ipykernel=={COLAB_KERNEL_PINS['ipykernel']}"
-    result = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", str(folder), pin], capture_output=True)
+    result = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "-d", str(folder), pin], capture_output=True, check=False)
     return result.returncode == 0
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
-    """A scratch folder for the virtualenv, the snapshot and the clone; deleted afterwards (the virtualenv is ~3 GB)."""
+    """A scratch folder for the virtualenv, the snapshot and the clone, deleted afterwards (the virtualenv is ~3 GB).
+
+    The deletion runs in the background: on the course's 2-core machine it took over two minutes.
+    """
     folder = tmp_path_factory.mktemp("colab")
     yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+    subprocess.Popen(["rm", "-rf", str(folder)], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def test_colab_cell_installs_the_course_without_touching_the_kernel_and_notebook_00_runs(workspace, monkeypatch):
@@ -173,7 +178,8 @@ def test_colab_cell_installs_the_course_without_touching_the_kernel_and_notebook
     jupyter_path, ipython_dir = kernel_that_starts_like_colab(workspace, python)
     monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path))  # where nbclient finds the "colab" kernel
     env = {name: value for name, value in os.environ.items() if name not in ("COURSE_CACHE_DIR", "VIRTUAL_ENV", "PYTHONPATH", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
-    env.update(PATH=f"{python.parent}{os.pathsep}{env['PATH']}", IPYTHONDIR=str(ipython_dir))  # `python` in a `!` command is the kernel's, as on Colab
+    # `python` in a `!` command is the kernel's, as on Colab; ipykernel 6's debugger warns about frozen modules otherwise
+    env.update(PATH=f"{python.parent}{os.pathsep}{env['PATH']}", IPYTHONDIR=str(ipython_dir), PYDEVD_DISABLE_FILE_VALIDATION="1")
     notebook = notebook_pointed_at(origin, clone)
     NotebookClient(notebook, kernel_name="colab", timeout=1200, resources={"metadata": {"path": str(content)}}).execute(env=env)
 
@@ -181,6 +187,6 @@ def test_colab_cell_installs_the_course_without_touching_the_kernel_and_notebook
     assert installed_versions(python) == before, "colab-setup changed a kernel, server or torch package"
     setup_output = "".join(str(output.get("text", "")) for output in notebook.cells[colab_cell_index(notebook)].outputs)
     assert f"ipykernel=={COLAB_KERNEL_PINS['ipykernel']}" in setup_output, "make colab-setup did not run in the Colab cell"
-    # the notebook ran on the clone: its key numbers are recorded in the clone's own cache
-    recorded = json.loads((clone / ".cache" / "results" / "00_setup_and_map.json").read_text())
-    assert "handbook_recall_at_5" in recorded
+    # the notebook ran to its end on the clone: its last key number is recorded in the clone's own cache
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(clone / ".cache"))
+    assert "handbook_recall_at_5" in load_results("00_setup_and_map")

@@ -15,7 +15,7 @@ import pytest
 from nbclient import NotebookClient
 
 from course_utils.paths import repo_root
-from course_utils.results import load_results, results_path
+from course_utils.results import load_claims, load_results, results_path
 
 
 def notebook_file(name: str) -> Path:
@@ -48,5 +48,16 @@ def notebook_results():
         if not results_are_fresh(name):
             execute_notebook(name)
         return {metric: entry["value"] for metric, entry in load_results(name).items()}
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def notebook_claims(notebook_results):
+    """Return a function name -> {claim key: recorded claim} (effect, CI, n, verdict), the notebook run first if stale."""
+
+    def get(name: str) -> dict[str, dict]:
+        notebook_results(name)  # executes the notebook when its numbers are missing or stale
+        return load_claims(name)
 
     return get

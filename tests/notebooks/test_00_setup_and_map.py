@@ -26,7 +26,3 @@ def test_base_embedder_finds_most_but_not_all_handbook_answers(numbers):
     assert 0.2 <= numbers["handbook_recall_at_1"] < 0.95
     assert numbers["handbook_recall_at_1"] <= numbers["handbook_recall_at_5"]
 
-
-def test_chat_model_generates_at_a_usable_speed(numbers):
-    # measured 12-14 tokens/s on 2 CPU cores; below 1 token/s something is misconfigured (e.g. bf16 on CPU)
-    assert numbers["chat_tokens_per_second"] > 1

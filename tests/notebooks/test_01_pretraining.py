@@ -31,6 +31,8 @@ def test_tokenizer_is_efficient_on_the_text_it_was_trained_for(numbers):
 
 
 def test_scaled_up_estimate_reproduces_millions_of_dollars_and_weeks(numbers):
-    assert 1e6 < numbers["big_dollars"] < 1e8
-    assert 7 < numbers["big_days"] < 365
+    # "millions of dollars": at least $1M, under $100M; "weeks": more than one week, under two months (measured 45 days,
+    # $11M for 70B parameters x 15T tokens on 4,096 GPUs); a year, or days, would contradict the claim
+    assert 1e6 <= numbers["big_dollars"] < 1e8
+    assert 7 < numbers["big_days"] < 60
     assert numbers["run_flops"] == pytest.approx(6 * numbers["n_parameters"] * 600 * 8 * 128, rel=1e-6)

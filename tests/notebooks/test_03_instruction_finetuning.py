@@ -8,9 +8,15 @@ def numbers(notebook_results):
     return notebook_results("03_instruction_finetuning")
 
 
-def test_ift_beats_the_base_model_by_a_wide_margin(numbers):
+@pytest.fixture(scope="module")
+def claims(notebook_claims):
+    return notebook_claims("03_instruction_finetuning")
+
+
+def test_ift_beats_the_base_model_by_a_wide_margin(numbers, claims):
     # the CPT model never answers in format (score ~0, never stops); IFT learns at least the classification task
     assert numbers["ift_score"] >= numbers["base_score"] + 0.15
+    assert claims["ift_raises_instruction_score"]["verdict"] == "supported"
     assert numbers["ift_stops"] >= numbers["base_stops"] + 0.3
 
 
@@ -19,9 +25,10 @@ def test_lora_trains_under_five_percent_of_the_parameters(numbers):
     assert numbers["lora_trainable"] < numbers["full_trainable"] / 20
 
 
-def test_cpt_after_ift_forgets_the_instructions(numbers):
+def test_cpt_after_ift_forgets_the_instructions(numbers, claims):
     # the article's claim: CPT after IFT loses the instruction behaviour (measured 0.205 -> 0.0 after a quarter of a CPT run)
     assert numbers["ift_then_cpt_score"] < numbers["cpt_then_ift_score"] - 0.1
+    assert claims["cpt_then_ift_beats_ift_then_cpt"]["verdict"] == "supported"
     assert numbers["ift_then_cpt_stops"] < numbers["ift_stops"] - 0.3
 
 
@@ -29,9 +36,19 @@ def test_general_examples_in_the_ift_mix_protect_general_perplexity(numbers):
     assert numbers["general_ppl_mixed_ift"] < numbers["general_ppl_after_ift"]
 
 
-def test_trl_sfttrainer_matches_the_hand_assembled_run(numbers):
-    # same data, masking, steps and seed: within one task's worth of score
-    assert abs(numbers["trl_score"] - numbers["ift_score"]) <= 0.2
+def test_trl_sfttrainer_matches_the_hand_assembled_run(numbers, claims):
+    # same data, masking, steps and seed (measured 0.205 both): within the claim's margin of 0.1, and TRL must have
+    # learned what IFT learned (a run that learned nothing scores the base model's ~0 and fails both)
+    assert abs(numbers["trl_score"] - numbers["ift_score"]) <= 0.1
+    assert numbers["trl_score"] >= numbers["base_score"] + 0.15
+    assert claims["trl_matches_hand_assembled"]["verdict"] != "contradicted"
+
+
+def test_masking_the_prompt_does_not_cost_answers(numbers, claims):
+    # "mask the prompt" is the course's recipe: measured 0.205 masked vs 0.177 unmasked; the paired CI may not resolve
+    # a difference of one or two answers (the notebook says so), but masking must never be measurably worse
+    assert claims["masking_helps"]["verdict"] != "contradicted"
+    assert numbers["ift_score"] >= numbers["unmasked_score"] - 0.05
 
 
 def test_smollm_lora_adapter_merges_without_changing_answers(numbers):

@@ -1,7 +1,5 @@
 """Key numbers of notebooks/04_rag.ipynb, asserted within ranges (each with the reason for its bounds)."""
 
-import math
-
 import pytest
 
 
@@ -22,12 +20,11 @@ def test_section_chunks_retrieve_answers_better_than_fixed_windows(numbers):
     assert numbers["chunk_sections_hit_at_5"] >= 0.85
 
 
-def test_approximate_indexes_keep_most_of_the_recall_and_hnsw_is_much_faster_at_scale(numbers):
-    # measured recall 0.98 (HNSW) and 1.0 (IVF, nprobe 8) with a ~200x per-query speed-up over the exact scan of 100k
-    assert 0.85 <= numbers["hnsw_recall_100k"] <= 1.0
-    assert 0.85 <= numbers["ivf_recall_100k"] <= 1.0
-    assert numbers["hnsw_speedup_100k"] > 10  # exact search reads every vector; HNSW visits a few hundred
-    assert numbers["hnsw_build_s_100k"] > 0
+def test_approximate_indexes_keep_most_of_the_recall_at_scale(numbers):
+    # measured recall@10 0.98 (HNSW) and 1.0 (IVF, nprobe 8) against the exact scan of 100k vectors; "most" = at least 0.85.
+    # The speed-up (measured ~200x) is a wall-time ratio: benchmarks/ measures it, a test on a shared machine cannot.
+    assert numbers["hnsw_recall_100k"] >= 0.85
+    assert numbers["ivf_recall_100k"] >= 0.85
 
 
 def test_dense_retrieval_beats_bm25_on_faq_answers(numbers):
@@ -41,6 +38,18 @@ def test_hybrid_retrieval_beats_both_on_the_handbook(numbers):
     assert numbers["handbook_hybrid_recall_at_1"] > numbers["handbook_dense_recall_at_1"]
     assert numbers["handbook_hybrid_recall_at_1"] > numbers["handbook_bm25_recall_at_1"]
     assert numbers["handbook_dense_recall_at_5"] >= 0.9
+
+
+def test_retrieval_lengthens_every_prompt(numbers):
+    # what makes an answer with sources slower, stated in tokens: two sentences of sources add at least 20 prompt tokens
+    # to the bare question, the whole top document (89-129 words) at least 100
+    assert numbers["prompt_tokens_rag_extractive"] >= numbers["prompt_tokens_closed_book"] + 20
+    assert numbers["prompt_tokens_rag_prompt"] >= numbers["prompt_tokens_closed_book"] + 100
+
+
+def test_the_small_model_rarely_cites_its_sources_itself(numbers):
+    # "rarely writes a citation even when asked to": at most 6 of the 20 rag_prompt answers carry a [n]
+    assert numbers["citation_rate_rag_prompt"] <= 0.3
 
 
 def test_rag_answers_more_questions_than_the_closed_book_model(numbers):
@@ -57,18 +66,11 @@ def test_short_extractive_prompts_help_the_small_model(numbers):
     assert numbers["prompt_tokens_rag_extractive"] < numbers["prompt_tokens_rag_prompt"]
 
 
-def test_each_document_costs_prompt_tokens_and_time(numbers):
-    # handbook documents have 89-129 words: about 150 tokens each with the source number; measured ~5x slower at k=8
+def test_each_document_costs_prompt_tokens(numbers):
+    # handbook documents have 89-129 words: about 150 tokens each with the source number (the time to first token that
+    # these tokens cost, measured ~5x at k=8, is a wall-time ratio and is left to benchmarks/)
     assert 100 < numbers["prompt_tokens_per_document"] < 250
-    assert numbers["first_token_slowdown_k8"] > 2
     assert 30 < numbers["documents_that_fit_window"] < 90
-
-
-def test_the_middle_is_not_where_the_model_finds_the_answer_best(numbers):
-    # measured -13.3 (first), -13.6 (middle), -13.3 (last) nats: a small U; log-probabilities are finite and negative
-    values = [numbers[f"litm_log_prob_{label}"] for label in ("first", "middle", "last")]
-    assert all(math.isfinite(v) and v < 0 for v in values)
-    assert numbers["litm_log_prob_middle"] < max(numbers["litm_log_prob_first"], numbers["litm_log_prob_last"])
 
 
 def test_top_k_misses_exhaustive_answers_that_searching_until_dissimilar_finds(numbers):
@@ -97,4 +99,13 @@ def test_filtering_untrusted_passages_stops_the_injection(numbers):
     # measured 0.25 of answers obey the planted instruction, 0.20 with the fenced prompt, 0 after the filter
     assert numbers["injection_followed_none"] > numbers["injection_followed_filter"]
     assert numbers["injection_followed_filter"] == 0
+    # the prompt-level guard is unreliable on a small model: some answers still obey the planted instruction
+    assert numbers["injection_followed_guard"] > 0
     assert numbers["injection_filter_caught"] == 1.0 and numbers["injection_filter_false_alarms"] == 0
+
+
+def test_no_prompt_shows_a_document_its_asker_may_not_see_once_filtered_before_ranking(numbers):
+    # every handbook question x 3 roles; measured by a check script 234 of 855 prompts leaking from an unfiltered top-3
+    # search (the mistake, shown for contrast) and 0 through rag.prompts_for_user. Anything but 0 after is a leak.
+    assert numbers["prompt_leaks_after"] == 0
+    assert numbers["prompt_leaks_before"] > 0  # the control: without the filter, restricted documents do reach prompts

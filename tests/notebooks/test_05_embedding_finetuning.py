@@ -35,7 +35,6 @@ def test_mining_finds_sibling_variants_as_hard_negatives(numbers):
 def test_training_lowers_the_loss(numbers):
     # MNRL over 32 in-batch candidates + 32 hard negatives starts near 1.2 nats and ends near 0.16 after one pass
     assert numbers["loss_last_step"] < numbers["loss_first_step"] / 2
-    assert numbers["training_seconds"] > 0
 
 
 def test_fine_tuning_beats_the_base_model_by_ten_points_and_bm25_on_held_out_headings(numbers):

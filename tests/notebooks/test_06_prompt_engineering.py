@@ -13,11 +13,6 @@ def numbers(notebook_results):
     return notebook_results("06_prompt_engineering")
 
 
-def test_the_base_model_loads_from_the_converted_cache(numbers):
-    # measured 7-14 s from safetensors on a shared CPU; a first run adds the GGUF conversion (measured 92 s)
-    assert 0 < numbers["base_model_load_s"] < 300
-
-
 def test_the_ift_model_answers_only_in_its_own_chat_format(numbers):
     # measured 0.7 in its chat template vs 0 as raw text: the tiny model never saw a prompt without its turn markers
     assert numbers["source_chat_ift"] >= 0.5
@@ -48,13 +43,15 @@ def test_a_prompt_tuned_for_one_model_fails_on_another(numbers):
 def test_no_prompt_makes_the_small_models_route_reliably(numbers):
     # three labels, so chance is about 0.33; measured 0.3 (SmolLM2's best variant) and 0.4 (Gemma, 3-shot)
     assert numbers["route_best_smol"] <= 0.7
-    assert 0 <= numbers["route_raw_3shot_base"] <= 0.8
+    assert numbers["route_raw_3shot_base"] <= 0.8
 
 
 def test_examples_help_and_one_sided_examples_bias_the_answers(numbers):
     # measured k=1 0.4, k=3 0.7, k=5 0.6 against 0 at k=0; three 'novel' examples made every answer 'novel'
     assert max(numbers["fewshot_k3"], numbers["fewshot_k5"]) >= 0.4
     assert numbers["one_label_novel_share"] >= 0.8
+    # "beyond a few examples accuracy stops paying for them": five examples gain at most one answer of ten over three
+    assert numbers["fewshot_k5"] <= numbers["fewshot_k3"] + 0.1
     assert numbers["one_label_accuracy"] <= 0.6  # half the passages are documentation
     assert 150 < numbers["fewshot_tokens_k5"] < 300  # five 16-word passages with labels, plus the instruction (measured 201)
 
@@ -98,3 +95,10 @@ def test_a_best_handbook_variant_is_recorded_for_each_model(numbers):
     for model_name in COMPARED_MODELS:
         assert numbers[best_variant_key(model_name)] in names
         assert recorded_best_variant(model_name).name in names
+
+
+def test_few_shot_examples_never_show_a_document_the_asker_may_not_see(numbers):
+    # the old pool (every training question, whatever its document's access level) leaked restricted sentences into
+    # few-shot prompts; the pool of documents every role may see leaks none. 0 after is the only acceptable count.
+    assert numbers["fewshot_leaks_after"] == 0
+    assert numbers["fewshot_leaks_before"] > 0  # the control: the measurement does find the leak the old pool caused

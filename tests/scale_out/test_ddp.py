@@ -30,6 +30,8 @@ TINY = [
 # above that and far below what a wrong set-up does: twice the batch moved the curve by about 0.03 nats, and
 # processes training without averaging their gradients (a bug this test found) by about 0.01.
 LOSS_TOLERANCE = 1e-3
+LAUNCH_ATTEMPTS = 3  # the rendezvous port is picked free, but another process may bind it before the launcher does
+PORT_CLASH = ("EADDRINUSE", "address already in use", "Address already in use")
 
 
 def free_port() -> int:
@@ -48,20 +50,28 @@ def script_env(cache: Path) -> dict[str, str]:
     )
 
 
+def launch_command(path: str, processes: int, launcher: str) -> list[str]:
+    """The command that runs `path` on one process, or on `processes` under torchrun or accelerate launch (a fresh port)."""
+    if processes == 1:
+        return [sys.executable, path]
+    if launcher == "torchrun":
+        return [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={processes}", "--nnodes=1",
+                "--master_addr=127.0.0.1", f"--master_port={free_port()}", path]
+    # accelerate launch; --multi_gpu selects its torchrun-based launcher, which the Trainer runs on gloo here
+    return [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", f"--num_processes={processes}",
+            "--num_machines=1", "--mixed_precision=no", "--dynamo_backend=no", f"--main_process_port={free_port()}", path]
+
+
 def run_script(script: str, args: list[str], cache: Path, processes: int = 1, launcher: str = "torchrun") -> dict:
-    """Run scripts/<script> on one process or under a launcher; return its history.json."""
+    """Run scripts/<script> on one process or under a launcher (again on a new port if the port was taken); return its history.json."""
     output = cache.parent / f"{script}-{processes}-{launcher}"
     path = str(repo_root() / "scripts" / script)
-    if processes == 1:
-        command = [sys.executable, path]
-    elif launcher == "torchrun":
-        command = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={processes}", "--nnodes=1",
-                   "--master_addr=127.0.0.1", f"--master_port={free_port()}", path]
-    else:  # accelerate launch; --multi_gpu selects its torchrun-based launcher, which the Trainer runs on gloo here
-        command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", f"--num_processes={processes}",
-                   "--num_machines=1", "--mixed_precision=no", "--dynamo_backend=no", f"--main_process_port={free_port()}", path]
-    done = subprocess.run(command + args + ["--output-dir", str(output)], cwd=repo_root(), env=script_env(cache),
-                          capture_output=True, text=True, timeout=300)
+    for _ in range(LAUNCH_ATTEMPTS):
+        command = launch_command(path, processes, launcher)
+        done = subprocess.run(command + args + ["--output-dir", str(output)], check=False, cwd=repo_root(), env=script_env(cache),
+                              capture_output=True, text=True, timeout=300)
+        if done.returncode == 0 or processes == 1 or not any(clash in done.stdout + done.stderr for clash in PORT_CLASH):
+            break
     assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
     return json.loads((output / "history.json").read_text())
 

@@ -298,3 +298,14 @@ def test_the_leak_check_ignores_text_a_visible_document_also_has():
     assert access.leaked_ids("Staff get thirty days of leave.", DOCUMENTS, "all") == []  # also in pub-1
     assert access.leaked_ids("CONFIDENTIAL.", DOCUMENTS, "all") == []  # too short to identify a document
     assert access.count_leaks(["Printers are on every floor.", "The Sales bonus target is thirty percent.", "hr-1"], DOCUMENTS, "it") == 2
+
+
+def test_the_handbook_adapter_trains_only_on_documents_every_role_may_see():
+    # weights cannot be filtered per user: confidential text in the training data could reach anyone
+    from course_utils.recipes import HANDBOOK_LORA, handbook_lora_records
+
+    questions = {q["qid"]: q for q in data.load_handbook_questions("train")}
+    visibility = {d["doc_id"]: d["visibility"] for d in data.load_handbook(data.UNFILTERED)}
+    records = handbook_lora_records()
+    assert len(records) == HANDBOOK_LORA.n_examples
+    assert {visibility[questions[r["id"]]["gold_doc_ids"][0]] for r in records} == {"all"}

@@ -21,6 +21,21 @@ def tools(embedder, handbook_index, handbook):
 # --- the question set and the new document ---
 
 
+def test_evaluation_questions_are_every_held_out_single_question_not_used_to_choose_a_prompt():
+    questions = assistant.evaluation_questions()
+    chosen_on = {e.example_id for e in pe.handbook_answer_task(n=pe.SELECTION_QUESTIONS, split="validation").examples}
+    singles = [q for q in data.load_handbook_questions() if q["type"] == "single" and q["split"] in ("test", "validation")]
+    assert len(questions) == len(singles) - len(chosen_on) >= 100
+    assert not chosen_on & {q["qid"] for q in questions}
+    assert {q["split"] for q in questions} == {"test", "validation"} and {q["type"] for q in questions} == {"single"}
+
+
+def test_an_answer_whose_prompt_did_not_fit_is_not_traceable():
+    questions = [{"answer": "x", "gold_doc_ids": ["d"]}, {"answer": "y", "gold_doc_ids": ["e"]}]
+    run = assistant.ApproachRun("x", questions, ["x", ""], [["d"], ["e"]], [1.0, 0.0], [10, 999], too_long=1, ran=[True, False])
+    assert run.traceable_items == [1.0, 0.0] and run.traceable == 0.5
+
+
 def test_held_out_questions_are_balanced_single_test_questions_extending_notebook_06s_draw():
     questions = assistant.held_out_questions(n=24)
     assert len(questions) == 24 and len({q["qid"] for q in questions}) == 24

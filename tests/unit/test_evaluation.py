@@ -109,3 +109,7 @@ def test_mean_loss_weights_every_token_equally_across_uneven_batches():
     with torch.no_grad():  # expected: torch's own loss on each block alone, averaged (every block has 7 predicted tokens)
         per_block = [model(input_ids=blocks[i : i + 1], labels=blocks[i : i + 1]).loss.item() for i in range(3)]
     assert ev.mean_loss(model, blocks, batch_size=2) == pytest.approx(sum(per_block) / 3, rel=1e-5)
+
+
+def test_a_gold_id_listed_twice_counts_once():
+    assert ev.recall_at_k(["a", "b"], ["a", "a"], 1) == 1.0

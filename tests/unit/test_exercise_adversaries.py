@@ -598,17 +598,18 @@ def test_ift_prompt_checker_passes_a_prompt_the_model_answers(tiny_ift_model, ch
     from course_utils import prompt_eval, prompting
     from course_utils.prompting import Generation
 
-    def model_that_reads_turn_markers(model, tokenizer, prompts, max_new_tokens=32, batch_size=8):
+    def model_that_always_knows(model, tokenizer, prompts, max_new_tokens=32, batch_size=8):
         task = prompt_eval.source_task(n=4, split="validation")
         answers = {example.input: example.target for example in task.examples}
-        return [Generation(text=next((a for p, a in answers.items() if p in prompt), "?") if prompt.startswith("<|user|>") else "?",
-                           prompt_tokens=1, new_tokens=1, seconds=0.0) for prompt in prompts]
+        return [Generation(text=next((a for p, a in answers.items() if p in prompt), "?"), prompt_tokens=1, new_tokens=1, seconds=0.0)
+                for prompt in prompts]
 
-    monkeypatch.setattr(prompting, "generate_batch", model_that_reads_turn_markers)
+    monkeypatch.setattr(prompting, "generate_batch", model_that_always_knows)
     monkeypatch.setattr(prompt_eval, "evaluate_variant", lambda *args, **kwargs: type("R", (), {"score": 0.0})())
     right = lambda passage: f"<|user|>\nNovel or documentation?\n{passage}\n<|assistant|>\n"
     assert passes(ex.check_ift_prompt, right, tiny_ift_model, chat_tokenizer, n=4) is True
-    assert passes(ex.check_ift_prompt, lambda passage: f"Novel or documentation?\n{passage}", tiny_ift_model, chat_tokenizer, n=4) is False
+    # A raw prompt without the turn markers scored 0.8 with the real IFT model, but the exercise asks for the markers.
+    assert passes(ex.check_ift_prompt, lambda passage: f"Novel or documentation?\n{passage}\n", tiny_ift_model, chat_tokenizer, n=4) is False
 
 
 # --- 07 ---------------------------------------------------------------------------------------
@@ -694,3 +695,20 @@ def test_add_document_checker_rejects_plausible_mistakes(handbook_index, embedde
     for wrong in (embeds_the_id, new_vectors_for_old_documents, renamed, lambda v, e, d, t: v.index):
         assert passes(ex.check_add_document, wrong, index, embedder) is False
     assert passes(ex.check_add_document, in_place, copy_of(handbook_index), embedder) is False
+
+
+def test_training_days_hint_does_not_print_a_passing_value(capsys):
+    expected = 6 * 8e9 * 15e12 / (1024 * 989e12 * 0.40) / 86400  # the first visible case, by hand
+    ex.check_training_days(lambda n, d, g, p, u: training_days(n, d, g, p, u) * 2)
+    out = capsys.readouterr().out
+    assert "[NOT YET]" in out and f"{expected:.1f}" not in out and f"{expected:.4g}" not in out
+
+
+def test_in_batch_loss_hint_does_not_print_a_passing_value(capsys):
+    from course_utils.embedder_finetuning import in_batch_negatives_loss
+
+    rng = np.random.default_rng(0)  # the checker's second visible case: random vectors, scale 20
+    expected = in_batch_negatives_loss(rng.standard_normal((4, 8)), rng.standard_normal((4, 8)), 20.0)
+    ex.check_in_batch_loss(lambda q, d, s=20.0: in_batch_loss(q, d, s) * (1.0 if np.allclose(q, np.eye(3)) else 1.01))
+    out = capsys.readouterr().out
+    assert "[NOT YET]" in out and f"{expected:.4f}" not in out

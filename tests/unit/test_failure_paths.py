@@ -114,7 +114,7 @@ def make(target: str, cache: os.PathLike) -> subprocess.CompletedProcess:
     env = {name: value for name, value in os.environ.items() if name not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     env["COURSE_CACHE_DIR"] = str(cache)
     command = ["make", "--no-print-directory", "-C", str(paths.repo_root()), "-o", str(stamp), f"VENV={stamp.parent}", target]
-    return subprocess.run(command, env=env, capture_output=True, text=True)
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
 
 
 @needs_make

@@ -103,3 +103,8 @@ def test_padding_scores_no_padded_position(tokenizer):
 def test_a_prompt_without_input_that_cannot_fit_is_dropped(tokenizer):
     too_long = record(instruction="Is this from a novel? " * 30, text="")
     assert ft.tokenize_example(tokenizer, too_long, max_length=32) is None
+
+
+def test_the_user_turn_is_the_instruction_alone_when_there_is_no_input():
+    assert ft.user_content({"instruction": "Say hi.", "input": ""}) == "Say hi."
+    assert ft.user_content({"instruction": "Title?", "input": "WAL mode."}) == "Title?\nWAL mode."

@@ -57,6 +57,14 @@ def test_parameter_breakdown_adds_up_to_the_total_and_ties_the_head(tokenizer):
     assert parts["MLP"] == 2 * (8 * 64 * 64 + 5 * 64)
 
 
+def test_tiny_gpt_mlp_uses_the_exact_gelu(tokenizer):
+    # GELU(x) = x * Phi(x), Phi the standard normal CDF: Phi(1) = 0.841345, Phi(2) = 0.977250 (tables)
+    model = models.build_tiny_gpt(models.TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2), tokenizer)
+    activation = model.transformer.h[0].mlp.act
+    values = activation(torch.tensor([-1.0, 0.0, 1.0, 2.0])).tolist()
+    assert values == pytest.approx([-0.158655, 0.0, 0.841345, 1.954500], abs=1e-6)
+
+
 def test_checkpoint_round_trip_keeps_the_model_identical(tmp_cache, tokenizer):
     config = models.TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2, context_length=32)
     torch.manual_seed(0)

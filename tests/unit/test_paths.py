@@ -1,4 +1,10 @@
 import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
@@ -90,17 +96,10 @@ def test_prepare_runs_every_setup_step_and_times_it(monkeypatch):
     monkeypatch.setattr(rag, "ensure_domain_index", lambda: calls.append("domain"))
     seconds = prepare.prepare()
     assert calls == ["embedder", "chat", "base", "handbook", "domain"]
-    assert len(seconds) == 5 and all(value >= 0 for value in seconds.values())
+    assert len(seconds) == 5 and all(isinstance(value, float) for value in seconds.values())
 
 
 # --- atomicity and the lock, with real processes ---
-
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import textwrap  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 
 def _python(script: str, *args: str, cache: Path | None = None) -> subprocess.Popen:

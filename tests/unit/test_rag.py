@@ -80,7 +80,7 @@ def test_index_name_records_corpus_and_embedder():
 
 def test_ensure_handbook_index_builds_once_then_loads_from_the_cache(tmp_cache, embedder, monkeypatch):
     built = rag.ensure_handbook_index(embedder)
-    assert built.doc_ids == data.texts_of(data.load_handbook(), "doc_id") and built.embedder_name == "all-MiniLM-L6-v2"
+    assert built.doc_ids == data.texts_of(data.load_handbook(data.UNFILTERED), "doc_id") and built.embedder_name == "all-MiniLM-L6-v2"
     assert (tmp_cache / "indexes" / "handbook-all-minilm-l6-v2" / "index.faiss").exists()
     monkeypatch.setattr(rag, "build_corpus_index", lambda *a, **k: pytest.fail("should load the cached index"))
     loaded = rag.ensure_handbook_index(embedder)
@@ -206,8 +206,12 @@ def test_visible_ids_checker(capsys):
 
 
 def test_rrf_checker(capsys):
-    def right(rankings, k=60):
-        return retrieval.ranked_ids(retrieval.reciprocal_rank_fusion(rankings, k))
+    def right(rankings, k=60):  # written here, not retrieval.reciprocal_rank_fusion: the checker compares against that
+        scores = {}
+        for ranking in rankings:
+            for rank, doc_id in enumerate(ranking, start=1):
+                scores[doc_id] = scores.get(doc_id, 0) + 1 / (k + rank)
+        return sorted(scores, key=lambda d: (-scores[d], d))
 
     def ranks_from_zero(rankings, k=60):
         scores = {}
@@ -223,8 +227,9 @@ def test_rrf_checker(capsys):
 
 
 def test_search_all_above_checker(handbook_index, embedder, capsys):
-    def right(query, min_score):
-        return retrieval.ranked_ids(retrieval.search_above(handbook_index, embedder, query, min_score, allowed_ids=retrieval.UNFILTERED))
+    def right(query, min_score):  # every document scored, then cut: not retrieval.search_above, the checker's reference
+        hits = retrieval.search(handbook_index, embedder, query, k=len(handbook_index), allowed_ids=retrieval.UNFILTERED)
+        return [doc_id for doc_id, score in hits if score >= min_score]
 
     def one_page(query, min_score):
         return [d for d, s in retrieval.search(handbook_index, embedder, query, k=5, allowed_ids=retrieval.UNFILTERED) if s >= min_score]
@@ -284,3 +289,28 @@ def test_answer_prompts_keep_each_answers_sources(chat_model):
     answers = rag.answer_prompts(model, tokenizer, ["q1", "q2"], ["What is 2 + 2?", "Name a colour."], [["doc-a"], []], max_new_tokens=3)
     assert [a.source_ids for a in answers] == [["doc-a"], []]
     assert all(a.prompt_tokens > 0 and a.seconds > 0 for a in answers) and answers[0].question == "q1"
+
+
+def test_hybrid_ranking_is_the_reciprocal_rank_fusion_of_dense_and_bm25(embedder):
+    ids, texts = [s["doc_id"] for s in SECTIONS], [s["text"] for s in SECTIONS]
+    vector_index = retrieval.build_vector_index(embedder, ids, texts)
+    rankings = rag.rankings_by_retriever(vector_index, retrieval.build_bm25_index(ids, texts), embedder, ["readers and the database file"], k=3)
+    dense, bm25 = rankings["dense"][0], rankings["BM25"][0]
+    scores = {}  # fused by hand: 1 / (60 + rank) from each list a document appears in
+    for ranking in (dense, bm25):
+        for rank, doc_id in enumerate(ranking, start=1):
+            scores[doc_id] = scores.get(doc_id, 0) + 1 / (60 + rank)
+    assert rankings["hybrid (RRF)"][0] == sorted(scores, key=lambda d: (-scores[d], d))[:3]
+
+
+def test_rag_context_puts_the_closest_sentence_last(embedder, handbook, handbook_index):
+    # the sentence that answers the question goes right before the question, where a small model reads it best
+    documents = [d for d in handbook if d["doc_id"] == "it-password-reset"]  # the only document the search may return
+    context = rag.rag_context(embedder, handbook_index, documents, "How many characters must a password have?", "all")
+    assert context.source_ids == ["it-password-reset"] and len(context.passages) == 2
+    assert "14 characters" in context.passages[-1] and "14 characters" not in context.passages[0]
+
+
+def test_cited_ids_read_two_digit_citation_numbers():
+    sources = [f"doc-{i}" for i in range(1, 13)]
+    assert rag.cited_ids("See [12] and [1].", sources) == ["doc-12", "doc-1"]

@@ -305,3 +305,23 @@ def test_token_windows_by_hand():
     assert retrieval.token_window_spans(text, tokenizer, chunk_size=2, overlap=1) == [(0, 5), (3, 8), (6, 11), (9, 14)]
     assert retrieval.token_window_spans(text, tokenizer, chunk_size=3, overlap=0) == [(0, 8), (9, 14)]
     assert retrieval.chunk_tokens(text, tokenizer, chunk_size=2, overlap=1) == ["aa bb", "bb cc", "cc dd", "dd ee"]
+
+
+class _AxisEmbedder:
+    """A stand-in embedder that embeds every text as the first unit axis (so document "a" of `unit_index` scores 1)."""
+
+    course_name = "hand-made"
+
+    def encode(self, texts, **kwargs):
+        return np.tile(np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32), (len(texts), 1))
+
+
+def test_search_above_keeps_a_score_equal_to_the_threshold(unit_index):
+    hits = retrieval.search_above(unit_index, _AxisEmbedder(), "q", min_score=1.0, page_size=1, allowed_ids=retrieval.UNFILTERED)
+    assert hits == [("a", 1.0)]
+
+
+def test_bm25_returns_k_results_when_k_documents_share_a_word():
+    keyword_index = retrieval.build_bm25_index(DOC_IDS, TEXTS)
+    hits = retrieval.bm25_search(keyword_index, "paid vacation salary", k=2, allowed_ids=retrieval.UNFILTERED)
+    assert sorted(retrieval.ranked_ids(hits)) == ["hr-salary", "hr-vacation"]
