@@ -3,19 +3,20 @@
     python -m tools.mutation                      # every mutant; report on stdout
     python -m tools.mutation --only ndcg rrf      # mutants whose name contains one of these words
     python -m tools.mutation --write benchmarks/MUTATION.md --jobs 3
-    make mutation                                 # the same, outside CI (about 10-15 minutes on 2 cores)
+    make mutation                                 # the same, outside CI (20-30 minutes on 2 busy cores, 3 jobs)
 
 Each mutant is one realistic bug (an off-by-one in k, sets instead of multisets, a changed default, a missing
 re-check under a lock, no shuffle, a filter applied after ranking...) written as an exact snippet of a core module
 and its replacement. The tool copies the working tree (tracked and untracked, not ignored files) to a temporary
-folder once, then for each mutant writes the mutated file, runs the unit tests that should catch it there
+folder (one copy per job), then for each mutant writes the mutated file, runs the unit tests that should catch it there
 (`python -m pytest -x -q`), and restores the file. A mutant is *killed* if those tests fail, *survived* if they pass.
 The repository itself is never modified. Before the mutants, each test selection runs once unmutated: tests that
 already fail there (e.g. while someone edits a module) are deselected for its mutants and listed; a selection that
 cannot run at all cannot judge its mutants (reported as "baseline fails", not counted).
 
 A snippet that no longer occurs exactly once in its file is reported as "stale": the code changed, update the mutant.
-Mutants that survive on purpose carry `accepted=` with the reason; they count as survivors in the score.
+Mutants that survive on purpose carry `accepted=` with the reason; they count as survivors in the score. The last
+group of mutants was written after the tests were strengthened, without looking for a test first: an honest sample.
 """
 
 from __future__ import annotations
@@ -260,7 +261,8 @@ MUTANTS: tuple[Mutant, ...] = (
     M("injection marker matched case-sensitively", "course_utils/rag.py",
       "return marker.lower() in answer.lower()", "return marker in answer", RAG),
     M("page sections kept in corpus order, not by id", "course_utils/rag.py",
-      'for section in sorted(sections, key=lambda r: r["doc_id"]):', "for section in sections:", RAG),
+      'for section in sorted(sections, key=lambda r: r["doc_id"]):', "for section in sections:", RAG,
+      accepted="equivalent on the shipped corpus: in all 126 pages the doc ids already run in file order"),
     M("user turn shows an empty input line", "course_utils/finetuning.py",
       "f\"{record['instruction']}\\n{record['input']}\" if record.get(\"input\") else record[\"instruction\"]",
       "f\"{record['instruction']}\\n{record.get('input', '')}\"", FINETUNING),
@@ -352,6 +354,7 @@ def _in_parallel(copies: Sequence[Path], tasks: Sequence[Callable[[Path], T]]) -
         free.put(copy)
 
     def with_a_copy(task: Callable[[Path], T]) -> T:
+        """Borrow a free copy for one task."""
         copy = free.get()
         try:
             return task(copy)
@@ -377,6 +380,7 @@ def run_mutants(root: Path, mutants: Sequence[Mutant], jobs: int = 1, log: bool 
                 print(f"baseline: {len(failed)} test(s) fail unmutated and are deselected: {', '.join(failed)}", flush=True)
 
         def judge(mutant: Mutant, copy: Path) -> Outcome:
+            """Try one mutant in `copy` (unless its selection cannot run) and log the outcome."""
             failed = failing[mutant.tests]
             outcome = Outcome(mutant, "baseline fails") if failed is None else try_mutant(copy, mutant, failed)
             if log:

@@ -8,6 +8,11 @@ def numbers(notebook_results):
     return notebook_results("04_rag")
 
 
+@pytest.fixture(scope="module")
+def claims(notebook_claims):
+    return notebook_claims("04_rag")
+
+
 def test_about_half_the_sections_overflow_the_embedders_window(numbers):
     # measured 0.48: SQLite pages are split at ~6,000 characters, far beyond 256 tokens; FAQ answers mostly fit
     assert 0.3 < numbers["share_sections_truncated"] < 0.7
@@ -109,3 +114,11 @@ def test_no_prompt_shows_a_document_its_asker_may_not_see_once_filtered_before_r
     # search (the mistake, shown for contrast) and 0 through rag.prompts_for_user. Anything but 0 after is a leak.
     assert numbers["prompt_leaks_after"] == 0
     assert numbers["prompt_leaks_before"] > 0  # the control: without the filter, restricted documents do reach prompts
+
+
+def test_the_recorded_verdicts_agree_with_the_notebooks_claims(claims):
+    # paired per question, with a CI: sources must measurably beat closed-book (0 right without them); the shorter context
+    # and the ends-versus-middle effect may be too small to resolve, but their opposite must not be measured
+    assert claims["rag_beats_closed_book"]["verdict"] == "supported"
+    assert claims["short_context_beats_whole_document"]["verdict"] != "contradicted"
+    assert claims["lost_in_the_middle"]["verdict"] != "contradicted"

@@ -13,6 +13,11 @@ def numbers(notebook_results):
     return notebook_results("06_prompt_engineering")
 
 
+@pytest.fixture(scope="module")
+def claims(notebook_claims):
+    return notebook_claims("06_prompt_engineering")
+
+
 def test_the_ift_model_answers_only_in_its_own_chat_format(numbers):
     # measured 0.7 in its chat template vs 0 as raw text: the tiny model never saw a prompt without its turn markers
     assert numbers["source_chat_ift"] >= 0.5
@@ -102,3 +107,12 @@ def test_few_shot_examples_never_show_a_document_the_asker_may_not_see(numbers):
     # few-shot prompts; the pool of documents every role may see leaks none. 0 after is the only acceptable count.
     assert numbers["fewshot_leaks_after"] == 0
     assert numbers["fewshot_leaks_before"] > 0  # the control: the measurement does find the leak the old pool caused
+
+
+def test_the_recorded_verdicts_agree_with_the_notebooks_claims(claims):
+    # step by step does not help a 135M model (the opposite, a supported gain, fails); examples, sources and a model's own
+    # prompt must not come out measurably worse than their alternatives
+    assert claims["step_by_step_helps_small_model"]["verdict"] != "supported"
+    assert claims["few_shot_beats_zero_shot"]["verdict"] != "contradicted"
+    assert claims["prompt_plus_rag_beats_prompt_alone"]["verdict"] != "contradicted"
+    assert claims["prompt_transfer_loses_accuracy"]["verdict"] != "contradicted"
