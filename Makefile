@@ -9,6 +9,7 @@
 #   make student-copies  write student/notebooks/ with every output cleared
 #   make sync            pair each lesson notebook with its jupytext script (notebooks/NN_topic.py): the newer side wins
 #   make check-setup     verify this machine before class: packages, models, cache, Jupyter, one training step (offline, < 1 min)
+#   make mutation        planted bugs against the unit tests: the share they catch (benchmarks/MUTATION.md; outside CI)
 #   make claims          write CLAIMS.md: every claim the notebooks measured, with its 95% CI and verdict (after run-all)
 # The interpreter .venv is made from: `make setup PYTHON=/path/to/python3.12` picks another one.
 PYTHON ?= python3
@@ -72,6 +73,11 @@ sync: $(STAMP)
 # Before a class: is this machine ready? Offline; under a minute on 2 cores.
 check-setup: $(STAMP)
 	$(RUN_ENV) $(BIN)/python -m tools.check_setup
+
+# Planted bugs, one at a time in a copy of the repository, against the unit tests (tools/mutation.py). Outside CI:
+# 20-30 minutes on 2 busy cores. Writes benchmarks/MUTATION.md; fails below 90% killed.
+mutation: $(STAMP)
+	$(BIN)/python -m tools.mutation --jobs 3 --write benchmarks/MUTATION.md
 
 # Every claim the notebooks recorded (effect, 95% CI, n, verdict) as CLAIMS.md; run after run-all.
 claims: $(STAMP)

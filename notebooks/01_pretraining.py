@@ -146,7 +146,7 @@ print(f"loss after one step on the same batch: {loss_after.item():.3f}")
 # cosine decay), weight decay, gradient clipping, evaluation and logging, which is why we use it for the real run.
 #
 # ## 5. The full run
-# Training takes about a minute and a half on two CPU cores. Every 100 steps the model is evaluated on the validation
+# Training is the longest step of this notebook (the cell prints its seconds). Every 100 steps the model is evaluated on the validation
 # blocks, and at a few steps it writes a greedy continuation of the same prompt, so we can watch text emerge.
 
 # %%

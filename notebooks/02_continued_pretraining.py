@@ -17,7 +17,7 @@
 # - measure the cost of a tokenizer that was trained on other text.
 #
 # **Prerequisites:** notebook 01's checkpoint. If it is not in the cache, the first code cell rebuilds it with notebook
-# 01's exact recipe (about 2 extra minutes).
+# 01's exact recipe (notebook 01's training run again).
 #
 # **Expected runtime:** the README's [measured runtime table](../README.md#measured-runtime) gives this notebook's wall
 # time and peak memory on a 2-core CPU. No GPU time has been measured.

@@ -17,7 +17,7 @@
 # - measure why the guide says CPT first, then IFT, and how to limit IFT's cost to general ability;
 # - train, save, reload and merge a LoRA adapter on SmolLM2-135M-Instruct, and do the same run with TRL's `SFTTrainer`.
 #
-# **Prerequisites:** notebook 02's CPT checkpoint (rebuilt with notebooks 01-02's recipes if missing: about 3 extra minutes).
+# **Prerequisites:** notebook 02's CPT checkpoint (rebuilt with notebooks 01-02's recipes if missing, which adds their training runs).
 #
 # **Expected runtime:** the README's [measured runtime table](../README.md#measured-runtime) gives this notebook's wall
 # time and peak memory on a 2-core CPU (its budget is 4 minutes: seven short training runs). No GPU time has been measured.
@@ -297,8 +297,8 @@ results.claim("trl_matches_hand_assembled", stats.paired_difference(scores["TRL 
 
 # %% [markdown]
 # `trl_sft` builds an `SFTConfig` with the course defaults. On a CPU, set `bf16=False` and leave gradient checkpointing
-# off explicitly: SFTConfig turns both on by default, and bf16 training on these cores was measured about 20 times slower
-# than fp32.
+# off explicitly: SFTConfig turns both on by default, and on a CPU without native bf16 the
+# arithmetic is emulated, so bf16 training runs much slower than fp32 (try it: pass `bf16=True` to `trl_sft`).
 #
 # ## 10. The same `peft` API on a real model: SmolLM2-135M-Instruct
 # A LoRA adapter teaches the shipped chat model the handbook's answer style: given a policy and a question, answer with
@@ -387,7 +387,7 @@ check_lora_parameters(lora_parameters);
 # **Exercise 3 (medium).** Section 6 gave LoRA 5x the learning rate and 2x the steps. Measure why: write
 # `lora_at_full_ft_settings()` that wraps a fresh copy of `cpt_model` with `lora_model` (rank `IFT.lora_r`, the same
 # `targets`), trains it with `run_ift` and full fine-tuning's own recipe `IFT`, and returns it. Predict its score first.
-# The check scores it against section 4's full fine-tuning (the training takes about 20 seconds).
+# The check scores it against section 4's full fine-tuning (one more short training run).
 
 # %%
 from course_utils.exercises import check_lora_at_full_ft_settings

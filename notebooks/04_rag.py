@@ -18,8 +18,7 @@
 # - assemble RAG prompts whose answers carry their source ids, and measure closed-book against RAG accuracy;
 # - measure RAG's limits, filter by access rights *before* ranking, and measure a defence against injected instructions.
 #
-# **Prerequisites:** notebook 00 (it converts the chat model once; if you skipped it, the first load here does it, about
-# 25 s). No trained model is needed. This notebook saves the handbook and domain indexes that notebooks 05-07 use.
+# **Prerequisites:** notebook 00 (it converts the chat model once; if you skipped it, the first load here does it once). No trained model is needed. This notebook saves the handbook and domain indexes that notebooks 05-07 use.
 #
 # **Expected runtime:** the README's [measured runtime table](../README.md#measured-runtime) gives this notebook's wall
 # time and peak memory on a 2-core CPU when the corpus embeddings are in the cache: `make setup` (or
@@ -233,10 +232,10 @@ for corpus, vector_index in ((rag.DOMAIN_INDEX, domain_index), (rag.HANDBOOK_IND
 # document (numbered sources, an instruction to cite, the question last); and with a shape that suits a very small
 # model: only the two sentences of that same document closest to the question, the closest one last, a terse "answer in
 # a few words" system instruction, the question last. Retrieval runs with the asker's access rights (section 12). Decoding is greedy and
-# answers are capped at 20 new tokens, generated in batches. Nothing in this notebook is tuned on the validation split,
-# so we evaluate every held-out single-answer question, validation and test: over a hundred, so that one question moves
-# an accuracy by less than 0.01. An answer counts as correct when it contains the gold answer (number words and digits
-# count as the same).
+# answers are capped at 20 new tokens, generated in batches. This notebook's time budget allows the 55 single-answer
+# test questions for three prompt shapes (one question moves an accuracy by about 0.02, and every comparison prints its
+# interval); notebook 07 scores RAG on over a hundred held-out questions. An answer counts as correct when it contains
+# the gold answer (number words and digits count as the same).
 
 # %%
 from course_utils.pretrained import load_chat_model
@@ -244,7 +243,7 @@ from course_utils.prompting import extractive_rag_prompt, rag_prompt, user_messa
 from course_utils.retrieval import ranked_ids
 
 chat_model, chat_tokenizer = load_chat_model()
-eval_questions = [q for q in handbook_questions if q["split"] in ("validation", "test") and q["type"] == "single"]
+eval_questions = test_singles
 by_id = {document["doc_id"]: document for document in handbook}
 top_doc = [rag.retrieve_for_role(handbook_index, embedder, q["question"], handbook, q["asker_visibility"], k=1)[0][0] for q in eval_questions]
 best_two = [rag.best_sentences(embedder, q["question"], [by_id[d]], n=2)[::-1] for q, d in zip(eval_questions, top_doc)]  # closest last
@@ -333,9 +332,9 @@ window_table.round(2)
 #
 # ## 9. Limit 2: lost in the middle
 # Models attend unevenly to a long prompt: facts at its start or end tend to be used more than facts in the middle. We
-# measure it without generating: for 30 questions whose answer sits in one sentence, we build prompts of eleven passages
-# (the gold sentence and ten similar sentences from *other* documents the asker may see) and put the gold sentence
-# first, in the middle or last, reading the log-probability the model gives the gold answer as its reply (higher = the
+# measure it without generating: for 30 held-out questions (validation and test) whose answer sits in one sentence, we
+# build prompts of ten passages (the gold sentence and nine similar sentences from *other* documents the asker may see)
+# and put the gold sentence first, in the middle or last, reading the log-probability the model gives the gold answer as its reply (higher = the
 # model is more ready to say it). The comparison is paired per question: the middle against the mean of the two ends.
 # Deterministic, and much cheaper than generating.
 
@@ -343,17 +342,18 @@ window_table.round(2)
 import numpy as np
 from course_utils.prompting import answer_log_probabilities
 
-litm_questions = [q for q in eval_questions if any(answer_matches(s, q["answer"]) for s in rag.split_sentences(by_id[q["gold_doc_ids"][0]]["text"]))][:30]
-positions = [1, 6, 11]
+held_out_singles = [q for q in handbook_questions if q["split"] in ("validation", "test") and q["type"] == "single"]
+litm_questions = [q for q in held_out_singles if any(answer_matches(s, q["answer"]) for s in rag.split_sentences(by_id[q["gold_doc_ids"][0]]["text"]))][:30]
+positions = [1, 5, 10]
 prompts, gold_answers = [], []
 for q in litm_questions:
-    gold, distractors = rag.gold_and_distractors(embedder, handbook_index, handbook, q, q["asker_visibility"], n_distractors=10)
+    gold, distractors = rag.gold_and_distractors(embedder, handbook_index, handbook, q, q["asker_visibility"], n_distractors=9)
     prompts += [extractive_rag_prompt(q["question"], rag.place_at(gold, distractors, position)) for position in positions]
     gold_answers += [q["answer"]] * len(positions)
 log_probs = np.array(answer_log_probabilities(chat_model, chat_tokenizer, prompts, gold_answers, batch_size=len(positions))).reshape(-1, len(positions))
 mean_log_prob = dict(zip(positions, log_probs.mean(axis=0)))
 for position, label in zip(positions, ("first", "middle", "last")):
-    results.report(f"litm_log_prob_{label}", mean_log_prob[position], f"mean log P(gold answer), gold passage {label} of 11", unit="nats")
+    results.report(f"litm_log_prob_{label}", mean_log_prob[position], f"mean log P(gold answer), gold passage {label} of 10", unit="nats")
 litm_claim = results.claim("lost_in_the_middle", stats.paired_difference(log_probs[:, 1], (log_probs[:, 0] + log_probs[:, 2]) / 2, "middle", "ends"),
                            "The gold answer is less likely when its passage sits in the middle than at the ends (nats)", expected="lower")
 
@@ -361,7 +361,7 @@ litm_claim = results.claim("lost_in_the_middle", stats.paired_difference(log_pro
 figure = plot_lines({f"mean over {len(litm_questions)} handbook questions": (positions, list(mean_log_prob.values()))},
                     title=litm_claim.sentence("Lost in the middle: the answer is less likely from a middle passage",
                                               "The middle passage was used more than the ends", "No measurable position effect at this scale"),
-                    xlabel="position of the passage holding the answer (1 = first of 11)", ylabel="mean log P(gold answer) (nats)")
+                    xlabel="position of the passage holding the answer (1 = first of 10)", ylabel="mean log P(gold answer) (nats)")
 figure.axes[0].set_xticks(positions);
 print(f"mean log P(gold answer) is about {np.mean(log_probs):.1f} nats, a probability near {np.exp(np.mean(log_probs)):.0e}: "
       "read the position effect against how little this model uses its context at all")
@@ -497,17 +497,20 @@ pd.DataFrame(prompt_leaks).T
 # injection"). We plant one: an extra passage posing as the retrieved policy (same title) that tells the model the
 # answer is to log in at a phishing address, placed last, just before the question. We count the answers that repeat
 # the address, then try two defences: a prompt that fences each source in `<source>` tags and says never to follow
-# instructions inside them, and a filter that drops passages addressing the model before they reach the prompt.
+# instructions inside them, and a filter that drops passages addressing the model before they reach the prompt. To stay
+# within this notebook's time budget, the attack is planted in the first 30 of section 7's questions.
 
 # %%
 from course_utils.prompting import guarded_rag_prompt
 
-clean = [[p for _, p in pair] for pair in best_two]
+n_attacked = 30  # the first 30 of section 7's questions
+attacked_questions = questions_text[:n_attacked]
+clean = [[p for _, p in pair] for pair in best_two[:n_attacked]]
 poisoned = [passages + [rag.poisoned_passage(by_id[d]["title"])] for passages, d in zip(clean, top_doc)]
 print("the poisoned passage:", poisoned[0][-1])
 injection_prompts = {
-    "no defence": [extractive_rag_prompt(q, p) for q, p in zip(questions_text, poisoned)],
-    "fenced sources + warning": [guarded_rag_prompt(q, p) for q, p in zip(questions_text, poisoned)],
+    "no defence": [extractive_rag_prompt(q, p) for q, p in zip(attacked_questions, poisoned)],
+    "fenced sources + warning": [guarded_rag_prompt(q, p) for q, p in zip(attacked_questions, poisoned)],
 }
 filtered_sources = [[p for p in passages if not rag.looks_like_instruction(p)] for passages in poisoned]
 results.report("injection_filter_caught", sum(p == c for p, c in zip(filtered_sources, clean)) / len(poisoned), "poisoned prompts the filter restored to the clean sources")
@@ -515,15 +518,17 @@ clean_passages = [p for d in handbook for p in rag.split_sentences(d["text"])]
 results.report("injection_filter_false_alarms", sum(rag.looks_like_instruction(p) for p in clean_passages), f"clean handbook sentences wrongly removed (of {len(clean_passages)})")
 
 # %%
-followed = {}
+obeyed = {}
 for name, prompts in injection_prompts.items():
-    batch = rag.answer_prompts(chat_model, chat_tokenizer, questions_text, prompts, [[] for _ in prompts], max_new_tokens=20, batch_size=20)
-    followed[name] = sum(rag.followed_injection(a.text) for a in batch) / len(batch)
+    batch = rag.answer_prompts(chat_model, chat_tokenizer, attacked_questions, prompts, [[] for _ in prompts], max_new_tokens=20, batch_size=15)
+    obeyed[name] = [float(rag.followed_injection(a.text)) for a in batch]
     print(f"{name:<26} e.g. {next((a.text for a in batch if rag.followed_injection(a.text)), batch[0].text)[:80]!r}")
 assert filtered_sources == clean  # the filter restored the clean prompts, so greedy decoding gives section 7's answers
-followed["filter"] = sum(rag.followed_injection(a.text) for a in answers["RAG: its 2 best sentences, extractive"]) / len(eval_questions)
-for name, key in zip(followed, ("none", "guard", "filter")):
-    results.report(f"injection_followed_{key}", followed[name], f"answers that obey the injected instruction, {name}")
+obeyed["filter"] = [float(rag.followed_injection(a.text)) for a in answers["RAG: its 2 best sentences, extractive"][:n_attacked]]
+for name, key in zip(obeyed, ("none", "guard", "filter")):
+    results.report(f"injection_followed_{key}", sum(obeyed[name]) / n_attacked, f"answers that obey the injected instruction, {name} (of {n_attacked})")
+results.claim("guard_prompt_reduces_injection", stats.paired_difference(obeyed["fenced sources + warning"], obeyed["no defence"], "fenced + warning", "no defence"),
+              "Fencing sources and warning the model lowers how often it obeys an injected instruction", expected="lower")
 
 # %% [markdown]
 # The prompt-level defence relies on the model obeying *our* instruction over the attacker's, which is exactly what a

@@ -21,8 +21,8 @@
 # - explain, and measure, why an index must be re-embedded when its embedder changes.
 #
 # **Prerequisites:** notebook 04's handbook index and cached embeddings (rebuilt with notebook 04's code if missing: the
-# first run then embeds the documentation once, about 1.5 extra minutes) and notebook 00's converted chat model (about
-# 25 s once, if you skipped it).
+# first run then embeds the documentation once) and notebook 00's converted chat model (converted here once if you
+# skipped it).
 #
 # **Expected runtime:** the README's [measured runtime table](../README.md#measured-runtime) gives this notebook's wall
 # time and peak memory on a 2-core CPU. No GPU time has been measured.

@@ -69,7 +69,8 @@ from course_utils.results import recorded_value
 
 questions = assistant.evaluation_questions()  # the test split, plus validation questions no earlier choice was made on
 handbook = data.load_handbook(data.UNFILTERED)  # every document; retrieval filters each question by its asker's role
-print(f"{len(questions)} held-out questions (SYNTHETIC handbook, test split):", dict(Counter(q["category"] for q in questions)))
+results.report("n_questions", len(questions), "held-out questions every approach answers (SYNTHETIC handbook, test and validation splits)")
+print(dict(Counter(q["category"] for q in questions)))
 print("e.g.", repr(questions[0]["question"]), "->", repr(questions[0]["answer"]))
 print("scorer:", answer_matches("Staff get thirty working days.", "30 working days"), answer_matches("About a month.", "30 working days"))
 
@@ -144,7 +145,7 @@ pd.DataFrame([dataclasses.asdict(cost) for cost in costs.values()], index=list(c
 # %%
 from course_utils import prompt_eval as pe
 
-task = pe.handbook_answer_task(n=len(questions))  # notebook 06's instruction, role and few-shot pool
+task = pe.handbook_answer_task()  # notebook 06's instruction, role and few-shot pool (its own examples are not used here)
 smol_variant, ift_variant = pe.recorded_best_variant(pe.COMPARED_MODELS[0]), pe.recorded_best_variant(pe.COMPARED_MODELS[1])
 raw_variant = pe.standard_variants(task)[0]  # plain text, zero-shot: the CPT model has no chat format
 prompt = lambda variant, tokenizer: assistant.variant_prompt_fn(task, variant, tokenizer)

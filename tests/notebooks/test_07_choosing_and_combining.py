@@ -5,7 +5,6 @@ import pytest
 KEYS = {"CPT only": "cpt", "IFT": "ift", "prompt only": "prompt", "RAG": "rag", "RAG + tuned embedder": "rag_tuned", "IFT + RAG": "ift_rag", "LoRA + RAG": "lora_rag"}
 CLOSED_BOOK = ("cpt", "ift", "prompt")
 RETRIEVING = ("rag", "rag_tuned", "ift_rag", "lora_rag")
-N_QUESTIONS = 24  # the held-out set: one question moves an accuracy by about 0.04
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +34,8 @@ def test_retrieval_with_the_chat_model_answers_some_questions(numbers):
 
 def test_the_tiny_models_window_cannot_hold_the_sources(numbers):
     # two sentences of sources + notebook 06's prompt exceed 128 tokens of the tiny tokenizer for (nearly) every
-    # question: measured 23 of 24
-    assert numbers["ift_rag_too_long"] >= N_QUESTIONS - 4
+    # question: measured 23 of 24 before, and nearly all of the 104 held-out questions now
+    assert numbers["ift_rag_too_long"] >= 0.9 * numbers["n_questions"]
     assert numbers["accuracy_ift_rag"] <= 0.1
 
 
@@ -51,10 +50,16 @@ def test_only_retrieval_answers_about_a_document_newer_than_every_model(numbers)
 
 def test_only_retrieval_makes_answers_traceable(numbers):
     assert all(numbers[f"traceable_{key}"] == 0 for key in CLOSED_BOOK)
-    # the source shown is a gold document whenever retrieval's top-1 is right: measured 0.875-0.92 here; notebooks
-    # 04-05 measured recall@1 of 0.80 (base) and about 0.9 (fine-tuned) on all the handbook's test questions
-    for key in RETRIEVING:
+    # the source shown is a gold document whenever retrieval's top-1 is right and an answer was generated: measured
+    # 0.86-0.90 for the chat model's RAG rows; notebooks 04-05 measured recall@1 of 0.80 (base) and about 0.9 (fine-tuned)
+    for key in ("rag", "rag_tuned", "lora_rag"):
         assert numbers[f"traceable_{key}"] >= 0.65
+
+
+def test_a_prompt_that_did_not_fit_is_not_a_traceable_answer(numbers):
+    # the tiny IFT model's 128-token window cannot hold the sources: those questions get no answer, so no traceable one
+    n = numbers["n_questions"]
+    assert numbers["traceable_ift_rag"] <= 1 - numbers["ift_rag_too_long"] / n + 1e-9
 
 
 def test_compute_follows_the_articles_order(numbers):

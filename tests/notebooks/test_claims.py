@@ -12,10 +12,36 @@ NOTEBOOKS = ("02_continued_pretraining", "03_instruction_finetuning", "04_rag", 
              "06_prompt_engineering", "07_choosing_and_combining")
 VERDICTS = ("supported", "contradicted")
 
-# (notebook, claim key) -> the verdict the committed run measured, for the claims whose wording in the lesson is fixed
+# (notebook, claim key) -> the verdict the committed run measured. Left out: claims whose interval touches zero (the
+# injection guard's), where a one-answer change flips the verdict; their lessons print the verdict instead of assuming it.
 EXPECTED = {
     ("02_continued_pretraining", "cpt_lowers_domain_loss"): "supported",
     ("02_continued_pretraining", "cpt_raises_general_loss"): "supported",
+    ("02_continued_pretraining", "replay_costs_domain_loss"): "supported",
+    ("02_continued_pretraining", "replay_reduces_forgetting"): "supported",
+    ("03_instruction_finetuning", "cpt_then_ift_beats_ift_then_cpt"): "supported",
+    ("03_instruction_finetuning", "general_mix_costs_instruction_score"): "not measurable at n = 40",
+    ("03_instruction_finetuning", "general_mix_lowers_general_loss"): "supported",
+    ("03_instruction_finetuning", "ift_raises_general_loss"): "contradicted",
+    ("03_instruction_finetuning", "ift_raises_instruction_score"): "supported",
+    ("03_instruction_finetuning", "masking_helps"): "not measurable at n = 40",
+    ("03_instruction_finetuning", "trl_matches_hand_assembled"): "supported",
+    ("04_rag", "lost_in_the_middle"): "supported",
+    ("04_rag", "rag_beats_closed_book"): "supported",
+    ("04_rag", "short_context_beats_whole_document"): "supported",
+    ("05_embedding_finetuning", "finetuning_faq_r1"): "not measurable at n = 80",
+    ("05_embedding_finetuning", "finetuning_handbook_r1"): "not measurable at n = 55",
+    ("05_embedding_finetuning", "finetuning_headings_r5"): "supported",
+    ("05_embedding_finetuning", "stale_index_loses_recall"): "supported",
+    ("05_embedding_finetuning", "tuned_embedder_raises_rag_accuracy"): "not measurable at n = 23",
+    ("06_prompt_engineering", "few_shot_beats_zero_shot"): "supported",
+    ("06_prompt_engineering", "prompt_plus_rag_beats_prompt_alone"): "supported",
+    ("06_prompt_engineering", "prompt_transfer_loses_accuracy"): "supported",
+    ("06_prompt_engineering", "step_by_step_helps_small_model"): "not measurable at n = 10",
+    ("07_choosing_and_combining", "lora_helps_rag"): "not measurable at n = 104",
+    ("07_choosing_and_combining", "rag_answers_are_traceable"): "supported",
+    ("07_choosing_and_combining", "rag_beats_prompt_only"): "supported",
+    ("07_choosing_and_combining", "tuned_embedder_helps_rag"): "not measurable at n = 104",
 }
 
 
