@@ -2,8 +2,8 @@
 
 Used by notebook 07 (choosing and combining approaches). It composes what notebooks 01-06 built and re-implements
 none of it: the tiny CPT and IFT models (`recipes.ensure_cpt`, `ensure_ift`), the shipped chat model and
-notebook 03's LoRA adapter on it (`ensure_handbook_adapter` retrains it with notebook 03's settings if it is
-missing), the base and fine-tuned embedders with their indexes (`rag`, `embedder_finetuning`), and notebook 06's
+the answer-from-sources LoRA adapter on it (`answering.ensure_answer_adapter`, prepared by `make setup` with notebook 03's
+recipe, retrains it if it is missing), the base and fine-tuned embedders with their indexes (`rag`, `embedder_finetuning`), and notebook 06's
 prompt variants (`prompt_eval`).
 
 - An `Approach` is data: a model, a function that builds its prompt from a question and passages, an optional
@@ -41,8 +41,7 @@ from .access import (
 from .costs import Cost
 from .data import Record, load_handbook, load_handbook_questions
 from .evaluation import answer_matches
-from .finetuning import handbook_answer_records, user_content
-from .prompting import context_window, encode_prompt, generate_batch, user_message
+from .prompting import context_window, encode_prompt, generate_batch
 from .rag import Context, Retriever
 from .results import load_results
 from .retrieval import embed_texts, subset_index, with_document
@@ -147,13 +146,6 @@ def variant_prompt_fn(task: Any, variant: Any, tokenizer: Any) -> PromptFn:
         return pe.model_input(tokenizer, pe.build_prompt(task, variant, example, shots))
 
     return build
-
-
-def policy_prompt(question: str, passages: Sequence[str]) -> Any:
-    """The format notebook 03's SmolLM2 adapter was trained on (`handbook_answer_records`), the passages as the policy."""
-    asked = {"qid": "asked", "question": question, "answer": "", "type": "single", "gold_doc_ids": ["retrieved"]}
-    record = handbook_answer_records([asked], [{"doc_id": "retrieved", "text": " ".join(passages)}])[0]
-    return user_message(user_content(record))
 
 
 # --- What an approach cost before its first answer ----------------------------------------------------------

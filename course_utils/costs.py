@@ -10,21 +10,20 @@ operations (2·N·D for the forward pass, 4·N·D for the backward pass), ignori
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .models import checkpoint_metadata, count_parameters
-from .recipes import HANDBOOK_LORA, IFT, HandbookLoraRecipe, handbook_adapter_path, handbook_lora_examples
+from .recipes import IFT
 from .results import recorded_value
 
 SECONDS_PER_HOUR = 3600
 SECONDS_PER_DAY = 86_400
 
 
-def training_flops(n_parameters: int | float, n_tokens: int | float) -> float:
+def training_flops(n_parameters: float, n_tokens: float) -> float:
     """Approximate training compute: 6 x parameters x tokens (FLOPs)."""
     if n_parameters <= 0 or n_tokens <= 0:
         raise ValueError(f"Parameters and tokens must be positive, got {n_parameters} and {n_tokens}.")
@@ -66,7 +65,7 @@ def estimate_training_cost(n_parameters: float, n_tokens: float, cluster: Cluste
     )
 
 
-def achieved_flops_per_second(n_parameters: int | float, tokens_per_second: float) -> float:
+def achieved_flops_per_second(n_parameters: float, tokens_per_second: float) -> float:
     """Training FLOP/s a run achieved, from its measured throughput (6 x N x tokens/s)."""
     return training_flops(n_parameters, 1) * tokens_per_second
 
@@ -112,7 +111,7 @@ def embedder_cost(embedder: Any) -> Cost:
     return Cost("fine-tune the embedder (notebook 05)", seconds, training_flops(count_parameters(embedder), n_tokens), n_pairs, "notebook 05's results")
 
 
-def inference_flops(n_parameters: int | float, n_tokens: int | float) -> float:
+def inference_flops(n_parameters: float, n_tokens: float) -> float:
     """Forward-pass compute: about 2 x parameters x tokens (FLOPs)."""
     if n_parameters <= 0 or n_tokens < 0:
         raise ValueError(f"Need positive parameters and non-negative tokens, got {n_parameters} and {n_tokens}.")
@@ -135,15 +134,11 @@ def indexing_cost(embedder: Any, texts: Sequence[str], step: str = "embed the ha
     return Cost(step, seconds, inference_flops(count_parameters(embedder), n_tokens), 0, source)
 
 
-def handbook_adapter_cost(tokenizer: Any, n_parameters: int, recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> Cost:
-    """The adapter's training cost: seconds as notebook 03 recorded them, FLOPs from the tokens its examples hold (6ND)."""
-    try:
-        seconds, source = float(recorded_value("03_instruction_finetuning", "smol_lora_seconds")), "notebook 03's results"
-    except (FileNotFoundError, KeyError):
-        metadata = handbook_adapter_path() / "metadata.json"  # written when ensure_handbook_adapter trained it
-        if not metadata.exists():
-            raise FileNotFoundError("No recorded training time for the SmolLM2 adapter: run notebooks/03_instruction_finetuning.ipynb first.") from None
-        seconds, source = float(json.loads(metadata.read_text())["seconds"]), "adapters/03_smollm2_handbook/metadata.json"
-    examples = handbook_lora_examples(tokenizer, recipe)[: recipe.num_steps * recipe.batch_size]
-    n_tokens = sum(len(example["input_ids"]) for example in examples)
-    return Cost("LoRA on SmolLM2 (notebook 03)", seconds, training_flops(n_parameters, n_tokens), len(examples), source)
+def answer_adapter_cost(n_parameters: int) -> Cost:
+    """The answer-from-sources adapter's training cost, as its prepared run recorded it: seconds, 6ND FLOPs, examples."""
+    from .answering import adapter_metadata, answer_adapter_path
+
+    metadata = adapter_metadata()
+    source = f"{answer_adapter_path().parent.name}/{answer_adapter_path().name}/metadata.json"
+    flops = training_flops(n_parameters, metadata["tokens_seen"])
+    return Cost("LoRA answer adapter on SmolLM2 (make setup, notebook 03's recipe)", float(metadata["seconds"]), flops, int(metadata["examples"]), source)

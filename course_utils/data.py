@@ -7,6 +7,8 @@ Files live in `datasets/` (see `datasets/README.md` for source, license and the 
 - `instructions.jsonl`    instruction/response pairs derived from the real corpora (03)
 - `handbook.jsonl`, `handbook_questions.jsonl`  a SYNTHETIC company handbook with access levels (04-07):
   `load_handbook(role)` returns what that role may see (`access.is_visible_to`), `load_handbook(UNFILTERED)` every document
+- `doc_questions.jsonl`   hand-written questions answered inside one SQLite documentation section, with evidence
+- `out_of_corpus_questions.jsonl`  questions no handbook policy / no documentation section answers (abstention)
 
 Every loader checks that the file exists and that each record has the fields the course relies on,
 and says what is wrong (and how to restore the file) when it does not.
@@ -33,7 +35,11 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
     "instructions.jsonl": ("id", "task", "instruction", "input", "output", "split"),
     "handbook.jsonl": ("doc_id", "title", "category", "visibility", "cluster", "text"),
     "handbook_questions.jsonl": ("qid", "question", "answer", "gold_doc_ids", "type", "split"),
+    "doc_questions.jsonl": ("dq_id", "question", "answer", "evidence", "doc_id", "page", "section", "split"),
+    "out_of_corpus_questions.jsonl": ("oq_id", "corpus", "question", "split"),
 }
+OUT_OF_CORPUS_CORPORA = ("handbook", "docs")
+OUT_OF_CORPUS_SPLITS = ("validation", "test")  # abstention questions are for evaluation only: no train split
 
 
 class DatasetError(ValueError):
@@ -127,6 +133,28 @@ def load_handbook(role: str | Unfiltered) -> list[Record]:
 def load_handbook_questions(split: str | None = None) -> list[Record]:
     """Return questions about the synthetic handbook with gold document ids and short answers."""
     return _filter_split(load_dataset_file("handbook_questions.jsonl"), split)
+
+
+def _select_split(records: list[Record], split: str, splits: tuple[str, ...]) -> list[Record]:
+    """Keep the records of one split; "all" keeps every record."""
+    if split == "all":
+        return records
+    if split not in splits:
+        raise ValueError(f"split must be 'all' or one of {splits}, got {split!r}.")
+    return [record for record in records if record["split"] == split]
+
+
+def load_doc_questions(split: str = "all") -> list[Record]:
+    """Return questions answered inside one SQLite documentation section: verbatim answer, evidence sentence, doc_id."""
+    return _select_split(load_dataset_file("doc_questions.jsonl"), split, SPLITS)
+
+
+def load_out_of_corpus_questions(corpus: str, split: str = "all") -> list[Record]:
+    """Return questions that no document of `corpus` ("handbook" or "docs") answers, for measuring abstention."""
+    if corpus not in OUT_OF_CORPUS_CORPORA:
+        raise ValueError(f"corpus must be one of {OUT_OF_CORPUS_CORPORA}, got {corpus!r}.")
+    records = [record for record in load_dataset_file("out_of_corpus_questions.jsonl") if record["corpus"] == corpus]
+    return _select_split(records, split, OUT_OF_CORPUS_SPLITS)
 
 
 def texts_of(records: Iterable[Record], field_name: str = "text") -> list[str]:

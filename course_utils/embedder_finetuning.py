@@ -164,16 +164,19 @@ def mine_negatives(model: Any, pairs: Sequence[dict[str, str]], corpus: Sequence
     """
     from sentence_transformers.util import mine_hard_negatives
 
-    return mine_hard_negatives(
-        pairs_dataset(pairs),
-        model,
-        corpus=list(corpus) if corpus is not None else None,
-        num_negatives=recipe.num_negatives,
-        sampling_strategy="top",
-        output_format="triplet" if recipe.num_negatives == 1 else "n-tuple",
-        batch_size=64,
-        verbose=False,
-    )
+    from .progress import quiet_progress_bars
+
+    with quiet_progress_bars():  # it draws its encoding and scoring bars whatever `verbose` says
+        return mine_hard_negatives(
+            pairs_dataset(pairs),
+            model,
+            corpus=list(corpus) if corpus is not None else None,
+            num_negatives=recipe.num_negatives,
+            sampling_strategy="top",
+            output_format="triplet" if recipe.num_negatives == 1 else "n-tuple",
+            batch_size=64,
+            verbose=False,
+        )
 
 
 # --- Training ---------------------------------------------------------------------------------------
@@ -240,6 +243,7 @@ def train_embedder(
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
     from transformers import PrinterCallback
 
+    from .progress import quiet_progress_bars, training_progress
     from .runtime import seed_everything
     from .training import TrainingHistory, _history_callback, training_arguments
 
@@ -267,13 +271,15 @@ def train_embedder(
     )
     history, curve = TrainingHistory(batch_size=recipe.batch_size), []
     n_pairs = len(train_dataset) * recipe.num_epochs
-    callbacks = [_history_callback(history), _learning_curve_callback(recipe.batch_size, n_pairs, recipe.train_max_seq_length, curve)]
+    callbacks = [_history_callback(history), _learning_curve_callback(recipe.batch_size, n_pairs, recipe.train_max_seq_length, curve),
+                 training_progress(f"training {run_name}")]
     if evaluator is not None:
         callbacks.append(_evaluate_at(eval_steps, recipe.max_seq_length))
-    trainer = SentenceTransformerTrainer(
-        model=model, args=args, train_dataset=train_dataset, loss=MultipleNegativesRankingLoss(model, scale=recipe.scale),
-        evaluator=evaluator, callbacks=callbacks,
-    )
+    with quiet_progress_bars():  # the trainer's model card draws a "Computing widget examples" bar
+        trainer = SentenceTransformerTrainer(
+            model=model, args=args, train_dataset=train_dataset, loss=MultipleNegativesRankingLoss(model, scale=recipe.scale),
+            evaluator=evaluator, callbacks=callbacks,
+        )
     trainer.remove_callback(PrinterCallback)
     started = time.perf_counter()
     trainer.train()

@@ -1027,3 +1027,342 @@ def check_add_document(add_document: Callable[[Any, Any, str, str], Any], vector
         kept = new_index.index.reconstruct_n(0, before_size) if before_vectors is not None and hasattr(new_index.index, "reconstruct_n") else None
         if kept is not None and not np.allclose(before_vectors, kept, atol=1e-4):
             raise _NotYet("the old documents' vectors changed: reuse the stored ones (reconstruct_n) instead of changing them.")
+
+
+# --- Experiment exercises: the last exercise of notebooks 01-07 ----------------------------------
+#
+# The learner changes one knob of a run the notebook made, writes down which way they expect the measured number to
+# move, and runs it. A checker fails only when the run is missing, fake, unchanged or malformed; it then scores both
+# runs itself on the same items (evaluating the models, or re-scoring the recorded answers), so the numbers it reports
+# cannot be typed in, and prints the paired difference with its 95% interval and whether the prediction held.
+# A wrong prediction passes: the experiment, not the guess, is the exercise.
+
+PREDICTION_DIRECTIONS = ("up", "down")
+# Trainer's evaluation loss and `block_losses` average the same tokens; they agree to float32 rounding.
+EVAL_LOSS_TOLERANCE = 1e-3
+
+
+def _prediction(prediction: Any) -> str:
+    """The learner's predicted direction, "up" or "down"; no prediction (None) fails with a hint."""
+    if prediction is None:
+        raise _NotYet('write your prediction first: PREDICTION = "up" or "down" (and why, in the markdown cell), then run the experiment.')
+    if not isinstance(prediction, str) or prediction.strip().lower() not in PREDICTION_DIRECTIONS:
+        raise _NotYet(f'PREDICTION must be "up" or "down" (the way you expect the measured number to move), got {_shorten(prediction)}.')
+    return prediction.strip().lower()
+
+
+def _instance(value: Any, cls: type, what: str) -> Any:
+    """`value` if it is a `cls`; anything else (a dict of numbers, None, a list) fails with a hint naming `what`."""
+    if not isinstance(value, cls):
+        raise _NotYet(f"pass {what} (type {cls.__name__}), got {_type_name(value)}.")
+    return value
+
+
+def _finite_scores(values: Any, what: str) -> list[float]:
+    """A run's per-item scores as finite floats."""
+    scores = [float(_plain(value)) for value in _as_list(values, (int, float), what)]
+    if not scores or not all(math.isfinite(score) for score in scores):
+        raise _NotYet(f"{what} must hold one finite number per item.")
+    return scores
+
+
+def _report_experiment(direction: str, variant: Sequence[float], baseline: Sequence[float], metric: str, variant_label: str, baseline_label: str) -> None:
+    """Print the measured effect (variant - baseline, paired over the same items, 95% CI) and whether the prediction held."""
+    from .stats import paired_difference, verdict
+
+    comparison = paired_difference(variant, baseline, variant_label, baseline_label)
+    if comparison.low > 0:
+        moved = "went up"
+    elif comparison.high < 0:
+        moved = "went down"
+    else:
+        moved = "did not move measurably (the interval includes zero)"
+    print(f"{metric}: {variant_label} {comparison.mean_a:.3f}, {baseline_label} {comparison.mean_b:.3f} (the same {comparison.n} items)")
+    print(f"difference, {variant_label} - {baseline_label}: {comparison}: the {metric} {moved}.")
+    outcome = verdict(comparison, "higher" if direction == "up" else "lower")
+    judged = {
+        "supported": "your prediction was right",
+        "contradicted": "your prediction was wrong, which is a finding too: write down why it went the other way",
+    }.get(outcome, f"this run cannot judge your prediction ({outcome}): change the knob more, or measure more items")
+    print(f"you predicted {direction!r}: {judged}.")
+
+
+def _training_history(history: Any, made_by: str) -> Any:
+    """A `TrainingHistory` from a real run: losses logged, every one finite."""
+    from .training import TrainingHistory
+
+    history = _instance(history, TrainingHistory, f"the TrainingHistory that {made_by} returned")
+    losses = [float(_plain(value)) for value in history.train_loss]
+    if not history.steps or not losses or not all(math.isfinite(value) for value in losses):
+        raise _NotYet(f"this TrainingHistory logged no training loss: pass the one {made_by} returned after your run.")
+    return history
+
+
+def _last_step(history: Any) -> int:
+    """The last step a history logged (training loss or evaluation)."""
+    return int(max([*history.steps, *history.eval_steps]))
+
+
+def _same_weights(model: Any, other: Any) -> bool:
+    """True if two torch models hold identical parameters (the same model passed twice, or an untrained copy)."""
+    import torch
+
+    if model is other:
+        return True
+    mine, theirs = model.state_dict(), other.state_dict()
+    return mine.keys() == theirs.keys() and all(torch.equal(mine[key].detach().cpu(), theirs[key].detach().cpu()) for key in mine)
+
+
+def _trained_variant(variant_model: Any, baseline_model: Any, hint: str) -> None:
+    """The variant is a torch model that is not the baseline (nor a copy of it)."""
+    if not hasattr(variant_model, "state_dict") or not hasattr(variant_model, "parameters"):
+        raise _NotYet(f"pass the model your run trained, got {_type_name(variant_model)}: {hint}.")
+    if _same_weights(variant_model, baseline_model):
+        raise _NotYet(f"your model is the baseline itself (identical weights): {hint}.")
+
+
+def _history_matches_model(history: Any, eval_name: str, losses: Sequence[float], hint: str) -> None:
+    """The history's last evaluation on `eval_name` is this model at its last step, scored on these blocks."""
+    recorded = history.eval_loss.get(eval_name) if isinstance(history.eval_loss, Mapping) else None
+    if not recorded:
+        raise _NotYet(f"the history has no '{eval_name}' evaluation: {hint}.")
+    if not history.eval_steps or int(history.eval_steps[-1]) != _last_step(history):
+        raise _NotYet(f"the history's last evaluation is not at its last step: {hint}.")
+    measured = sum(losses) / len(losses)
+    if abs(float(_plain(recorded[-1])) - measured) > EVAL_LOSS_TOLERANCE:
+        raise _NotYet(f"the history's last '{eval_name}' loss ({float(_plain(recorded[-1])):.3f}) is not this model's loss on these blocks ({measured:.3f}): pass the model and the history of the same run, evaluated on the notebook's blocks.")
+
+
+@_checker("Exercise 4 (experiment): fewer or more pre-training steps")
+def check_pretraining_experiment(prediction: Any, history: Any, variant_model: Any, baseline_model: Any, val_blocks: Any) -> None:
+    """Check a pre-training run with a changed `num_steps`, then report its validation loss against the notebook's model."""
+    from .evaluation import block_losses
+    from .recipes import PRETRAIN
+
+    direction = _prediction(prediction)
+    history = _training_history(history, "pretrain(...)")
+    steps = _last_step(history)
+    if steps == PRETRAIN.num_steps:
+        raise _NotYet(f"your run took the recipe's own {PRETRAIN.num_steps} steps: change num_steps (dataclasses.replace(PRETRAIN, num_steps=...)).")
+    _trained_variant(variant_model, baseline_model, "train a fresh_model(tokenizer) with your recipe and pass it")
+    variant_losses, baseline_losses = block_losses(variant_model, val_blocks), block_losses(baseline_model, val_blocks)
+    _history_matches_model(history, "validation", variant_losses,
+                           f"train with pretrain(model, train_blocks, val_blocks, recipe) and a num_steps that is a multiple of eval_every ({PRETRAIN.eval_every})")
+    _report_experiment(direction, variant_losses, baseline_losses, "validation loss (nats/token)", f"{steps} steps", f"{PRETRAIN.num_steps} steps")
+
+
+@_checker("Exercise 4 (experiment): another replay share")
+def check_replay_experiment(prediction: Any, replay_fraction: Any, history: Any, variant_model: Any, baseline_model: Any, general_val_blocks: Any) -> None:
+    """Check a CPT run with a changed replay share, then report its general (Austen) loss against CPT without replay."""
+    from .evaluation import block_losses
+    from .recipes import CPT
+
+    direction = _prediction(prediction)
+    fraction = _as_float(replay_fraction, "a float (the replay share you trained with)")
+    if not 0 < fraction < 1:
+        raise _NotYet(f"the notebook's saved model used no replay (0.0): train with a replay share between 0 and 1, got {fraction}.")
+    history = _training_history(history, "continue_pretraining(...)")
+    if _last_step(history) != CPT.num_steps:
+        raise _NotYet(f"your run took {_last_step(history)} steps, the no-replay run {CPT.num_steps}: change only the replay share, keep the CPT recipe.")
+    _trained_variant(variant_model, baseline_model, "start from load_checkpoint('01_pretrained'), train it on mix_replay(...) blocks and pass it")
+    variant_losses, baseline_losses = block_losses(variant_model, general_val_blocks), block_losses(baseline_model, general_val_blocks)
+    _history_matches_model(history, "general", variant_losses, "evaluate the run on eval_sets, whose 'general' entry is general_val_blocks")
+    _report_experiment(direction, variant_losses, baseline_losses, "general (Austen) loss (nats/token)", f"{fraction:.0%} replay", "no replay")
+
+
+def _one_changed_field(recipe: Any, default: Any, name: str) -> str:
+    """The one field in which `recipe` differs from `default`; none or several fail with a hint."""
+    from dataclasses import fields
+
+    changed = [f.name for f in fields(default) if getattr(recipe, f.name) != getattr(default, f.name)]
+    if not changed:
+        raise _NotYet(f"your recipe is {name} itself: change one setting, e.g. dataclasses.replace({name}, lr=...).")
+    if len(changed) > 1:
+        raise _NotYet(f"change one setting only, so that the effect has one cause; yours changes {changed}.")
+    return changed[0]
+
+
+@_checker("Exercise 5 (experiment): one setting of instruction fine-tuning")
+def check_ift_experiment(prediction: Any, recipe: Any, history: Any, variant_score: Any, baseline_score: Any, eval_set: Sequence[Mapping[str, str]]) -> None:
+    """Check an IFT run with one changed recipe setting, then report its instruction score against the notebook's run."""
+    from .finetuning import InstructionScore, score_answer
+    from .recipes import IFT, IftRecipe
+
+    direction = _prediction(prediction)
+    recipe = _instance(recipe, IftRecipe, "the recipe you trained with, dataclasses.replace(IFT, ...)")
+    knob = _one_changed_field(recipe, IFT, "IFT")
+    history = _training_history(history, "run_ift(...)")
+    if not recipe.num_steps - 10 < _last_step(history) <= recipe.num_steps:
+        raise _NotYet(f"the history ends at step {_last_step(history)}, the recipe says {recipe.num_steps}: train with run_ift(model, tokenizer, examples, recipe).")
+    records = list(eval_set)
+    scores = {}
+    for label, result in (("your run", variant_score), ("the baseline", baseline_score)):
+        result = _instance(result, InstructionScore, f"{label}'s instruction_score(model, tokenizer, eval_set, IFT.max_new_tokens)")
+        items = _finite_scores(result.item_scores, f"{label}'s item_scores")
+        if len(items) != len(records) or len(result.answers) != len(records):
+            raise _NotYet(f"{label} was scored on {len(items)} instructions, eval_set has {len(records)}: score both runs on the same eval_set.")
+        rescored = [score_answer(r["task"], answer, r["output"]) for r, answer in zip(records, result.answers)]
+        if any(not _close(a, b, rel=1e-6, abs_=1e-9) for a, b in zip(items, rescored)):
+            raise _NotYet(f"{label}'s item_scores are not the scores of its answers: pass instruction_score's result unchanged.")
+        scores[label] = (items, list(result.answers))
+    if scores["your run"][1] == scores["the baseline"][1]:
+        raise _NotYet("your run's answers are the baseline's, word for word: score the model you trained with the changed recipe.")
+    _report_experiment(direction, scores["your run"][0], scores["the baseline"][0], "instruction score (per instruction)",
+                       f"{knob}={getattr(recipe, knob)}", f"{knob}={getattr(IFT, knob)}")
+
+
+def _chunk_hits(embedder: Any, chunks: Sequence[Any], vectors: Any, pages: Sequence[Any], questions: Sequence[Mapping[str, Any]], k: int) -> list[float]:
+    """Per question, 1.0 when a top-k chunk holds the opening of its gold section (`rag.evaluate_chunking`, item by item)."""
+    from .rag import chunks_holding_start
+    from .retrieval import (
+        UNFILTERED,
+        embedder_name_of,
+        index_from_vectors,
+        ranked_ids,
+        search_many,
+    )
+
+    chunk_index = index_from_vectors([c.chunk_id for c in chunks], np.asarray(vectors, dtype=np.float32), embedder_name_of(embedder))
+    rankings = [ranked_ids(hits) for hits in search_many(chunk_index, embedder, [q["question"] for q in questions], k=k, allowed_ids=UNFILTERED)]
+    page_of = {doc_id: page for page in pages for doc_id in page.spans}
+    golds = [chunks_holding_start(chunks, page_of[q["gold_doc_ids"][0]], q["gold_doc_ids"][0]) for q in questions]
+    return [float(bool(set(ranking[:k]) & set(gold))) for ranking, gold in zip(rankings, golds)]
+
+
+def _checked_chunking(chunks: Any, vectors: Any, embedder: Any, what: str) -> tuple[list[Any], np.ndarray]:
+    """Chunks and their vectors: a list of `rag.Chunk`, one unit vector per chunk, made by `embedder` from the chunks' texts."""
+    from .rag import Chunk
+    from .retrieval import embed_texts
+
+    if not isinstance(chunks, (list, tuple)) or not chunks or not all(isinstance(c, Chunk) for c in chunks):
+        raise _NotYet(f"pass {what}'s chunks as the list rag.window_chunks(...) returned, got {_type_name(chunks)}.")
+    try:
+        array = np.asarray(vectors.detach().cpu() if hasattr(vectors, "detach") else vectors, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise _NotYet(f"pass {what}'s vectors as the array embed_texts(...) returned, got {_type_name(vectors)}.") from None
+    if array.ndim != 2 or array.shape[0] != len(chunks) or not np.all(np.isfinite(array)):
+        raise _NotYet(f"{what}: {len(chunks)} chunks need an array of {len(chunks)} rows, one vector per chunk; got shape {array.shape}.")
+    probes = sorted({0, len(chunks) // 2, len(chunks) - 1})
+    expected = embed_texts(embedder, [chunks[i].text for i in probes])
+    if array.shape[1] != expected.shape[1] or not np.all(np.sum(array[probes] * expected, axis=1) > 0.99):
+        raise _NotYet(f"{what}'s vectors are not the embeddings of its chunks: embed_texts(embedder, [c.text for c in chunks]).")
+    return list(chunks), array
+
+
+@_checker("Exercise 4 (experiment): another chunk size")
+def check_chunking_experiment(prediction: Any, chunks: Any, vectors: Any, baseline_chunks: Any, baseline_vectors: Any, embedder: Any,
+                              pages: Sequence[Any], questions: Sequence[Mapping[str, Any]], k: int = 1) -> None:
+    """Check a re-chunking of the FAQ pages, then report hit@k against the notebook's 128-token windows on the same questions."""
+    direction = _prediction(prediction)
+    chunks, array = _checked_chunking(chunks, vectors, embedder, "your chunking")
+    baseline_chunks, baseline_array = _checked_chunking(baseline_chunks, baseline_vectors, embedder, "the baseline")
+    if [(c.page_id, c.start, c.end) for c in chunks] == [(c.page_id, c.start, c.end) for c in baseline_chunks]:
+        raise _NotYet("your chunks are the baseline's, boundary for boundary: change chunk_size (or overlap) in rag.window_chunks.")
+    if {c.page_id for c in chunks} != {c.page_id for c in baseline_chunks}:
+        raise _NotYet("chunk the same pages as the baseline (faq_pages), so that both chunkings cover the same text.")
+    variant_hits = _chunk_hits(embedder, chunks, array, pages, questions, k)
+    baseline_hits = _chunk_hits(embedder, baseline_chunks, baseline_array, pages, questions, k)
+    mean_length = lambda items: sum(len(c.text) for c in items) / len(items)
+    print(f"{len(chunks)} chunks of {mean_length(chunks):.0f} characters on average, against {len(baseline_chunks)} of {mean_length(baseline_chunks):.0f}")
+    _report_experiment(direction, variant_hits, baseline_hits, f"hit@{k} (answer opening in the top {k})", "your chunks", "the baseline's")
+
+
+def _embeds_differently(model: Any, other: Any) -> bool:
+    """True if two embedders give different vectors for the same probe sentences."""
+    from .retrieval import embed_texts
+
+    probes = ["How many vacation days do I get in Germany?", "PRAGMA journal_mode=WAL;"]
+    return not np.allclose(embed_texts(model, probes), embed_texts(other, probes), atol=1e-5)
+
+
+@_checker("Exercise 4 (experiment): one setting of embedder fine-tuning")
+def check_embedder_experiment(prediction: Any, recipe: Any, history: Any, variant_model: Any, baseline_model: Any,
+                              queries: Sequence[Mapping[str, Any]], documents: Sequence[Mapping[str, Any]]) -> None:
+    """Check an embedder fine-tuned with one changed recipe setting, then report hit@1 against the baseline on held-out questions."""
+    from .data import texts_of
+    from .embedder_finetuning import (
+        EMBEDDER_RECIPE,
+        EmbedderRecipe,
+        corpus_vectors,
+        hits_at_k,
+    )
+    from .retrieval import embed_texts
+
+    direction = _prediction(prediction)
+    recipe = _instance(recipe, EmbedderRecipe, "the recipe you trained with, dataclasses.replace(ef.EMBEDDER_RECIPE, ...)")
+    knob = _one_changed_field(recipe, EMBEDDER_RECIPE, "ef.EMBEDDER_RECIPE")
+    _training_history(history, "ef.train_embedder(...)")
+    for label, model in (("your model", variant_model), ("the baseline", baseline_model)):
+        if not hasattr(model, "encode") or "-ft-" not in str(getattr(model, "course_name", "")):
+            raise _NotYet(f"{label} is not an embedder trained by ef.train_embedder (it names trained models '<base>-ft-<digest>'), got {_type_name(model)}.")
+    if variant_model is baseline_model or not _embeds_differently(variant_model, baseline_model):
+        raise _NotYet("your model embeds exactly like the baseline: train a fresh_embedder() with the changed recipe and pass that one.")
+    queries, documents = list(queries), list(documents)
+    variant_hits = hits_at_k(variant_model, queries, documents, embed_texts(variant_model, texts_of(documents)), 1)
+    # The baseline's document vectors are in the cache when it is notebook 05's model; the variant's never are.
+    baseline_hits = hits_at_k(baseline_model, queries, documents, corpus_vectors(baseline_model, documents, "experiment-documents"), 1)
+    _report_experiment(direction, variant_hits, baseline_hits, "hit@1 (the right document first)",
+                       f"{knob}={getattr(recipe, knob)}", f"{knob}={getattr(EMBEDDER_RECIPE, knob)}")
+
+
+def _rescored(task: Any, result: Any, label: str) -> list[float]:
+    """A VariantResult's per-example scores, checked against its replies (a reply of "" is a prompt that did not fit)."""
+    from .prompt_eval import final_answer, score_reply
+
+    scores = _finite_scores(result.scores, f"{label}'s scores")
+    if len(scores) != len(task.examples) or len(result.replies) != len(task.examples):
+        raise _NotYet(f"{label} answered {len(scores)} examples, the task has {len(task.examples)}: evaluate both variants on the whole task.")
+    for score, reply, example in zip(scores, result.replies, task.examples):
+        possible = {0.0} if reply == "" else {score_reply(task, reply, example), score_reply(task, final_answer(reply), example)}
+        if not any(_close(score, value) for value in possible):
+            raise _NotYet(f"{label}'s scores are not the scores of its replies: pass evaluate_variant's result unchanged.")
+    return scores
+
+
+@_checker("Exercise 4 (experiment): a prompt variant of your own")
+def check_prompt_experiment(prediction: Any, variant_result: Any, baseline_result: Any, task: Any) -> None:
+    """Check a prompt variant evaluated on the same task as a baseline variant, then report the accuracy difference."""
+    from .prompt_eval import Task, VariantResult
+
+    direction = _prediction(prediction)
+    task = _instance(task, Task, "the task both variants were evaluated on (e.g. source)")
+    results = {}
+    for label, result in (("your variant", variant_result), ("the baseline", baseline_result)):
+        result = _instance(result, VariantResult, f"{label}'s pe.evaluate_variant(...) result")
+        if result.task != task.name:
+            raise _NotYet(f"{label} was evaluated on task {result.task!r}, not {task.name!r}: evaluate both variants on the same task.")
+        results[label] = (result, _rescored(task, result, label))
+    variant, baseline = results["your variant"][0], results["the baseline"][0]
+    if variant.variant == baseline.variant or (variant.replies == baseline.replies and _close(variant.prompt_tokens, baseline.prompt_tokens)):
+        raise _NotYet("your variant is the baseline (same name, or the same prompts and replies): change one thing in a PromptVariant and evaluate it.")
+    print(f"prompt tokens per example: {variant.variant!r} {variant.prompt_tokens:.0f}, {baseline.variant!r} {baseline.prompt_tokens:.0f}")
+    _report_experiment(direction, results["your variant"][1], results["the baseline"][1], f"{task.name} accuracy", repr(variant.variant), repr(baseline.variant))
+
+
+def _question_key(question: Mapping[str, Any]) -> tuple[str, str]:
+    """A question as asked: its text and its asker's role (the same text asked by another role is another item)."""
+    return str(question.get("question")), str(question.get("asker_visibility"))
+
+
+@_checker("Exercise 4 (experiment): one parameter of a RAG approach")
+def check_rag_experiment(prediction: Any, variant_run: Any, baseline_run: Any) -> None:
+    """Check a RAG run with one changed parameter against the baseline run on the same questions, then report accuracy."""
+    from .assistant import ApproachRun
+
+    direction = _prediction(prediction)
+    for label, run in (("your run", variant_run), ("the baseline", baseline_run)):
+        _instance(run, ApproachRun, f"{label}'s assistant.answer_questions(...) result")
+        n = len(run.questions)
+        if not n or not len(run.replies) == len(run.prompt_tokens) == len(run.source_ids) == n:
+            raise _NotYet(f"{label} has {n} questions but {len(run.replies)} replies: pass answer_questions' result unchanged.")
+    position = {_question_key(q): i for i, q in enumerate(baseline_run.questions)}
+    shared = [(i, position[_question_key(q)]) for i, q in enumerate(variant_run.questions) if _question_key(q) in position]
+    if len(shared) < len(variant_run.questions):
+        raise _NotYet(f"{len(variant_run.questions) - len(shared)} of your questions are not in the baseline run: answer the same questions (or a slice of them).")
+    mine = [(variant_run.replies[i], variant_run.prompt_tokens[i], variant_run.source_ids[i]) for i, _ in shared]
+    theirs = [(baseline_run.replies[j], baseline_run.prompt_tokens[j], baseline_run.source_ids[j]) for _, j in shared]
+    if variant_run is baseline_run or mine == theirs:
+        raise _NotYet("your run has the baseline's prompts and replies: change one parameter (e.g. the retriever's n_sentences) and answer again.")
+    variant_scores, baseline_scores = ([run.scores[i] for i in rows] for run, rows in ((variant_run, [i for i, _ in shared]), (baseline_run, [j for _, j in shared])))
+    print(f"prompt tokens per question: yours {sum(m[1] for m in mine) / len(mine):.0f}, the baseline's {sum(t[1] for t in theirs) / len(theirs):.0f}")
+    _report_experiment(direction, variant_scores, baseline_scores, "answer accuracy", variant_run.name, baseline_run.name)

@@ -208,7 +208,11 @@ def trl_sft(model: Any, tokenizer: Any, records: Sequence[dict[str, str]], *, nu
     config = training_arguments(run_name, args_class=SFTConfig, max_steps=num_steps, max_length=max_length, completion_only_loss=True, **overrides)
     from transformers import PrinterCallback
 
-    trainer = SFTTrainer(model=model, args=config, train_dataset=Dataset.from_list(rows), processing_class=tokenizer)
+    from .progress import quiet_progress_bars, training_progress
+
+    with quiet_progress_bars():  # SFTTrainer prepares the data with dataset maps, each with its own bar
+        trainer = SFTTrainer(model=model, args=config, train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
+                             callbacks=[training_progress(f"training {run_name} (TRL)")])
     trainer.remove_callback(PrinterCallback)  # with tqdm off it prints every log dict
     trainer.train()
     model.eval()

@@ -3,7 +3,8 @@
 Converts the shipped chat model's GGUF file (notebook 00 would otherwise do it, ~25 s) and notebook 06's base model,
 Gemma 3 270M (~1.5 min), to safetensors, and embeds
 the domain corpus and the handbook with the shipped embedder into notebook 04's indexes (~80 s on 2 cores), so that
-the first run of notebook 04 fits its budget. Every step is cached and skipped when already done; a notebook run
+the first run of notebook 04 fits its budget, and trains the answer-from-sources adapter that notebooks 03-07 use
+(`answering.ensure_answer_adapter`, several minutes on 2 cores; notebook 03 shows a short live run of its recipe). Every step is cached and skipped when already done; a notebook run
 without this step builds the same artifacts itself, only slower the first time.
 """
 
@@ -14,7 +15,7 @@ import time
 
 def prepare() -> dict[str, float]:
     """Build the cached models and indexes the notebooks share; return the seconds each step took."""
-    from . import rag
+    from . import answering, doc_retrieval, rag
     from .pretrained import MINILM, base_model_folder, chat_model_folder, shipped_model_path
     from .runtime import log
 
@@ -25,6 +26,8 @@ def prepare() -> dict[str, float]:
         "base model (Gemma 3 270M), GGUF -> safetensors": base_model_folder,
         "handbook index": rag.ensure_handbook_index,
         "domain corpus index": rag.ensure_domain_index,
+        "domain corpus chunk embeddings (windows, window-sized sections)": doc_retrieval.prepare_chunk_embeddings,
+        "answer-from-sources adapter (LoRA on SmolLM2)": answering.ensure_answer_adapter,
     }
     for name, step in steps.items():
         started = time.perf_counter()

@@ -628,3 +628,50 @@ def slug(name: str) -> str:
 def with_instruction(variant: PromptVariant, instruction: str, name: str | None = None) -> PromptVariant:
     """A copy of `variant` with another instruction (e.g. a paraphrase)."""
     return replace(variant, instruction=instruction, name=name or variant.name)
+
+
+# --- Notebook 06, section 1: does a model answer a request, or continue its text? -------------------------------
+
+# Open requests anyone could answer; the first is the guide's own example. A base model tends to continue such text
+# (another request, the rest of a list of prompts), an instruct model to answer it.
+OPEN_REQUESTS = (
+    "Tell me three principles important to Responsible AI",
+    "Explain what a database index is",
+    "List two benefits of writing unit tests",
+    "Write a haiku about the sea",
+    "What is the capital of France?",
+    "Give me three tips for a job interview",
+    "Name three primary colours",
+    "How do I reverse a list in Python?",
+    "Describe photosynthesis in two sentences",
+    "Suggest a name for a bakery",
+    "Why is the sky blue?",
+    "Summarise the story of Cinderella in one sentence",
+    "Translate 'good morning' into French",
+    "What are the symptoms of a cold?",
+    "Recommend a book for a long train journey",
+    "Write a short thank-you note to a colleague",
+    "How many legs does a spider have?",
+    "Give an example of a renewable energy source",
+    "Explain why we need sleep",
+    "What should I pack for a weekend hike?",
+)
+_REQUEST_OPENERS = ("tell me", "explain", "list", "write", "what", "give", "name", "how", "describe", "suggest", "why",
+                    "summarise", "summarize", "translate", "recommend", "question:", "q:", "user:", "instruction:")
+
+
+def continues_text(request: str, reply: str) -> bool:
+    """True if `reply` continues the request's text instead of answering it (the rule notebook 06 counts).
+
+    A reply continues when it is empty, when it carries on the request's own sentence (it opens in lower case or with
+    continuing punctuation), when it opens with markup as in a web page or forum dump ("<...>", "[User 1]"), or when
+    one of its lines is another request (a question, or a line that opens like one).
+    """
+    text = reply.strip()
+    if not text:
+        return True
+    if text[0].islower() or text[0] in ".,;:-)[<":
+        return True
+    lines = [line.strip().lower() for line in text.splitlines() if line.strip()]
+    asks_again = any(line.endswith("?") for line in lines) or any(line.startswith(_REQUEST_OPENERS) for line in lines[1:])
+    return asks_again or lines[0] == request.strip().lower()

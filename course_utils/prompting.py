@@ -4,7 +4,8 @@ Introduced in notebook 00 (one prompt to the shipped chat model), used in 02-03 
 model and an instruction model do with the same prompt), 04 (RAG prompts with numbered sources, an
 extractive shape for small models, a guarded shape against instructions hidden in sources, batched
 generation, the log-probability of an answer), 06 (prompt variants) and 07. Decoding is greedy unless
-asked otherwise, so the same prompt gives the same answer every run, and tests can read it.
+asked otherwise, so the same prompt gives the same answer every run, and tests can read it. In a notebook,
+batched generation and scoring show their progress on one line (`progress.Progress`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from .progress import Progress
 
 Message = dict[str, str]
 
@@ -160,8 +163,6 @@ def generate_batch(
     steps cheaper, not the reading of the prompts; padding can change the last digits of the logits, so an
     answer may differ from `generate`'s in rare near-ties (it is still the same on every run).
     """
-    import torch
-
     if max_new_tokens <= 0 or batch_size <= 0:
         raise ValueError(f"max_new_tokens and batch_size must be positive, got {max_new_tokens} and {batch_size}.")
     if isinstance(prompts, str):
@@ -171,36 +172,45 @@ def generate_batch(
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
     answers: dict[int, Generation] = {}
-    for start in range(0, len(order), batch_size):
-        rows = order[start : start + batch_size]
-        width = max(len(encoded[i]) for i in rows)
-        input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-        attention_mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for row, i in enumerate(rows):
-            input_ids[row, width - len(encoded[i]) :] = encoded[i]
-            attention_mask[row, width - len(encoded[i]) :] = 1
-        started = time.perf_counter()
-        with torch.no_grad():
-            output = model.generate(
-                input_ids=input_ids.to(model.device), attention_mask=attention_mask.to(model.device),
-                max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=pad_id,
-            )
-        seconds = (time.perf_counter() - started) / len(rows)
-        for row, i in enumerate(rows):
-            new_ids = output[row, width:].tolist()
-            if tokenizer.eos_token_id in new_ids:  # what follows the first end-of-text is padding
-                new_ids = new_ids[: new_ids.index(tokenizer.eos_token_id) + 1]
-            text = tokenizer.decode(new_ids, skip_special_tokens=True).strip()
-            answers[i] = Generation(text=text, prompt_tokens=len(encoded[i]), new_tokens=len(new_ids), seconds=seconds)
+    with Progress("generating answers", len(order)) as progress:
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            answers.update(_generate_rows(model, tokenizer, encoded, rows, max_new_tokens, pad_id))
+            progress.advance(len(rows))
     return [answers[i] for i in range(len(encoded))]
+
+
+def _generate_rows(model: Any, tokenizer: Any, encoded: Sequence[Any], rows: Sequence[int], max_new_tokens: int, pad_id: int) -> dict[int, Generation]:
+    """Answer the prompts `encoded[i]` for i in `rows` as one left-padded batch: {i: its Generation}."""
+    import torch
+
+    width = max(len(encoded[i]) for i in rows)
+    input_ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for row, i in enumerate(rows):
+        input_ids[row, width - len(encoded[i]) :] = encoded[i]
+        attention_mask[row, width - len(encoded[i]) :] = 1
+    started = time.perf_counter()
+    with torch.no_grad():
+        output = model.generate(
+            input_ids=input_ids.to(model.device), attention_mask=attention_mask.to(model.device),
+            max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=pad_id,
+        )
+    seconds = (time.perf_counter() - started) / len(rows)
+    answers = {}
+    for row, i in enumerate(rows):
+        new_ids = output[row, width:].tolist()
+        if tokenizer.eos_token_id in new_ids:  # what follows the first end-of-text is padding
+            new_ids = new_ids[: new_ids.index(tokenizer.eos_token_id) + 1]
+        text = tokenizer.decode(new_ids, skip_special_tokens=True).strip()
+        answers[i] = Generation(text=text, prompt_tokens=len(encoded[i]), new_tokens=len(new_ids), seconds=seconds)
+    return answers
 
 
 def answer_log_probabilities(
     model: Any, tokenizer: Any, prompts: Sequence[str | Sequence[Message]], answers: Sequence[str], reply_prefix: str = "", batch_size: int = 8
 ) -> list[float]:
     """Return log P(answer | prompt + reply_prefix) in nats for each pair, scored in batches (0 = certain; no generation)."""
-    import torch
-
     if len(prompts) != len(answers) or not prompts:
         raise ValueError(f"Need one answer per prompt and at least one prompt; got {len(prompts)} prompts and {len(answers)} answers.")
     if any(not answer.strip() for answer in answers):
@@ -210,22 +220,32 @@ def answer_log_probabilities(
     for prompt, answer in zip(prompts, answers):
         context = encode_prompt(tokenizer, prompt)[0].tolist() + prefix_ids
         pairs.append((context, tokenizer(answer, add_special_tokens=False)["input_ids"]))
-    scores = []
-    for start in range(0, len(pairs), batch_size):
-        batch = pairs[start : start + batch_size]
-        width = max(len(context) + len(answer) for context, answer in batch)
-        input_ids = torch.zeros((len(batch), width), dtype=torch.long)
-        attention_mask = torch.zeros((len(batch), width), dtype=torch.long)
-        for row, (context, answer) in enumerate(batch):  # right padding: a causal model never looks ahead at it
-            input_ids[row, : len(context) + len(answer)] = torch.tensor(context + answer)
-            attention_mask[row, : len(context) + len(answer)] = 1
-        with torch.no_grad():
-            log_probs = torch.log_softmax(model(input_ids=input_ids.to(model.device), attention_mask=attention_mask.to(model.device)).logits.float(), dim=-1)
-        for row, (context, answer) in enumerate(batch):
-            positions = torch.arange(len(context) - 1, len(context) + len(answer) - 1)
-            scores.append(float(log_probs[row, positions, torch.tensor(answer)].sum()))
+    scores: list[float] = []
+    with Progress("scoring answers", len(pairs)) as progress:
+        for start in range(0, len(pairs), batch_size):
+            batch = pairs[start : start + batch_size]
+            scores += _batch_log_probabilities(model, batch)
+            progress.advance(len(batch))
     return scores
 
+
+def _batch_log_probabilities(model: Any, batch: Sequence[tuple[list[int], list[int]]]) -> list[float]:
+    """log P(answer | context) for each (context ids, answer ids) pair of one right-padded batch."""
+    import torch
+
+    width = max(len(context) + len(answer) for context, answer in batch)
+    input_ids = torch.zeros((len(batch), width), dtype=torch.long)
+    attention_mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for row, (context, answer) in enumerate(batch):  # right padding: a causal model never looks ahead at it
+        input_ids[row, : len(context) + len(answer)] = torch.tensor(context + answer)
+        attention_mask[row, : len(context) + len(answer)] = 1
+    with torch.no_grad():
+        log_probs = torch.log_softmax(model(input_ids=input_ids.to(model.device), attention_mask=attention_mask.to(model.device)).logits.float(), dim=-1)
+    scores = []
+    for row, (context, answer) in enumerate(batch):
+        positions = torch.arange(len(context) - 1, len(context) + len(answer) - 1)
+        scores.append(float(log_probs[row, positions, torch.tensor(answer)].sum()))
+    return scores
 
 def answer_log_probability(model: Any, tokenizer: Any, prompt: str | Sequence[Message], answer: str, reply_prefix: str = "") -> float:
     """Return log P(answer | prompt + reply_prefix) in nats: how readily the model would give `answer` (0 = certain)."""

@@ -7,16 +7,12 @@ first (or a test) gets the same checkpoint, from the same code and seed, without
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
-from .data import load_domain_corpus, load_general_corpus, load_handbook, load_handbook_questions, split_records, texts_of
-from .finetuning import handbook_answer_records, ignore_peft_deprecation_warning, lora_model, tokenize_examples
+from .data import load_domain_corpus, load_general_corpus, split_records, texts_of
+from .finetuning import tokenize_examples
 from .models import CPT_CHECKPOINT, IFT_CHECKPOINT, PRETRAINED_CHECKPOINT, TinyGPTConfig, build_tiny_gpt, checkpoint_path, ensure_checkpoint, load_checkpoint, train_bpe_tokenizer
-from .paths import artifact_path, ensure_artifact
-from .pretrained import load_chat_model
 from .runtime import seed_everything
 from .training import TrainingHistory, pack_blocks, tokenize_documents, train_causal_lm
 
@@ -171,7 +167,6 @@ IFT = IftRecipe()
 def ift_examples(tokenizer: Any, recipe: IftRecipe = IFT, mask_prompt: bool = True) -> list[dict[str, list[int]]]:
     """Tokenized training instructions in the chat format (prompt tokens masked unless `mask_prompt=False`)."""
     from .data import load_instructions
-    from .finetuning import tokenize_examples
 
     return tokenize_examples(tokenizer, load_instructions("train"), recipe.max_length, mask_prompt=mask_prompt)
 
@@ -212,73 +207,3 @@ def ensure_ift(device: str = "cpu") -> tuple[Any, Any]:
     """Return notebook 03's instruction-tuned (model, tokenizer), building it (and 01-02's models) if not cached."""
     ensure_checkpoint(IFT_CHECKPOINT, _build_ift)
     return load_checkpoint(IFT_CHECKPOINT, device)
-
-
-# --- Notebook 03's LoRA adapter on SmolLM2 (the handbook's answer style), rebuilt with the same settings when missing ---
-
-
-@dataclass(frozen=True)
-class HandbookLoraRecipe:
-    """Notebook 03, section 10: LoRA on SmolLM2 for answer-from-policy examples of the handbook's training questions."""
-
-    n_examples: int = 24
-    max_length: int = 400
-    r: int = 8
-    target_modules: tuple[str, ...] = ("q_proj", "v_proj")
-    num_steps: int = 12
-    batch_size: int = 2
-    lr: float = 3e-3
-    seed: int = 0
-
-
-HANDBOOK_LORA = HandbookLoraRecipe()
-
-
-ADAPTER_NAME = "03_smollm2_handbook"
-
-
-def handbook_adapter_path() -> Path:
-    """The cache folder of notebook 03's SmolLM2 handbook adapter."""
-    return artifact_path("adapters", ADAPTER_NAME)
-
-
-def handbook_lora_records(recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> list[dict[str, str]]:
-    """The adapter's training records: answer-from-policy chats for the first training questions about public documents.
-
-    Only documents every role may see: an adapter trained on confidential text could repeat it to any user, a leak
-    that no check on the prompt can catch.
-    """
-    public = load_handbook("all")
-    public_ids = {document["doc_id"] for document in public}
-    questions = [q for q in load_handbook_questions("train") if q["gold_doc_ids"][0] in public_ids]
-    return handbook_answer_records(questions, public)[: recipe.n_examples]
-
-
-def handbook_lora_examples(tokenizer: Any, recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> list[dict[str, list[int]]]:
-    """The adapter's training records, tokenized for `run_ift`."""
-    return tokenize_examples(tokenizer, handbook_lora_records(recipe), max_length=recipe.max_length)
-
-
-def _train_handbook_adapter(folder: Path, recipe: HandbookLoraRecipe) -> None:
-    model, tokenizer = load_chat_model(device="cpu")
-    lora = lora_model(model, r=recipe.r, target_modules=recipe.target_modules, seed=recipe.seed)
-    settings = replace(IFT, num_steps=recipe.num_steps, batch_size=recipe.batch_size, lr=recipe.lr, seed=recipe.seed)
-    history = run_ift(lora, tokenizer, handbook_lora_examples(tokenizer, recipe), settings, run_name="03_smol_lora", disable_tqdm=True)
-    lora.save_pretrained(folder)
-    (folder / "metadata.json").write_text(json.dumps({"recipe": repr(recipe), "seconds": history.seconds, "tokens_seen": history.tokens_seen}))
-
-
-def ensure_handbook_adapter(recipe: HandbookLoraRecipe = HANDBOOK_LORA) -> Path:
-    """Return notebook 03's adapter folder, training it first with notebook 03's settings if it is not cached (~1 min)."""
-    return ensure_artifact(handbook_adapter_path(), lambda folder: _train_handbook_adapter(folder, recipe), made_by="notebook 03 (section 10)")
-
-
-def load_adapted_chat_model(adapter_folder: Path | str, device: str | None = None) -> tuple[Any, Any]:
-    """A fresh SmolLM2 with the adapter merged into its weights (same answers as the adapter, plain-model speed)."""
-    from peft import PeftModel
-
-
-    ignore_peft_deprecation_warning()
-    model, tokenizer = load_chat_model(device=device)
-    merged = PeftModel.from_pretrained(model, str(adapter_folder)).merge_and_unload()
-    return merged.eval(), tokenizer

@@ -3,7 +3,8 @@
 Notebook 01 writes one training step out by hand (the lesson is the loop), then trains with
 `train_causal_lm`; notebooks 02-03 reuse it for continued pre-training and instruction tuning.
 Defaults suit a 2-core CPU: fp32 (bf16 only on a GPU that supports it), no gradient checkpointing,
-no checkpoints written mid-run, `report_to="none"`.
+no checkpoints written mid-run, `report_to="none"`, and no tqdm bar: `fit` shows progress on one line
+(`progress.training_progress`), which a saved notebook keeps as a one-line summary.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def training_arguments(run_name: str, args_class: Any = None, **overrides: Any) 
         "weight_decay": 0.1,
         "seed": 0,
         "dataloader_num_workers": 0,
-        "disable_tqdm": False,
+        "disable_tqdm": True,  # the course's trainers show `progress.training_progress` instead
         "use_cpu": device == "cpu",
     }
     defaults.update(overrides)
@@ -201,6 +202,8 @@ def fit(
     """Run HF `Trainer` on any dataset of feature dicts for `num_steps`; return the loss history."""
     from transformers import PrinterCallback, Trainer
 
+    from .progress import training_progress
+
     if num_steps <= 0:
         raise ValueError(f"num_steps must be positive, got {num_steps}.")
     evaluating = eval_dataset is not None and bool(eval_every)
@@ -218,7 +221,7 @@ def fit(
         train_dataset=train_dataset,
         eval_dataset=eval_dataset if evaluating else None,
         data_collator=data_collator,
-        callbacks=[_history_callback(history), *(callbacks or [])],
+        callbacks=[_history_callback(history), training_progress(f"training {run_name}"), *(callbacks or [])],
     )
     trainer.remove_callback(PrinterCallback)  # with tqdm off it prints every log dict; `history` records them instead
     if evaluating:  # the step-0 point of every validation curve

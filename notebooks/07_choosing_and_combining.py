@@ -24,8 +24,8 @@
 # - derive which approach to use for which need from measurements.
 #
 # **Prerequisites:** the artifacts of notebooks 01-06. Each is loaded from the cache or rebuilt with its notebook's code
-# and seed: the tiny CPT and IFT models (`ensure_cpt`, `ensure_ift`), notebook 03's LoRA adapter for SmolLM2
-# (`recipes.ensure_handbook_adapter`), notebook 05's fine-tuned embedder (`ensure_finetuned_embedder`) and the
+# and seed: the tiny CPT and IFT models (`ensure_cpt`, `ensure_ift`), the answer-from-sources LoRA adapter for SmolLM2
+# (`answering.ensure_answer_adapter`, prepared by `make setup` with notebook 03's recipe), notebook 05's fine-tuned embedder (`ensure_finetuned_embedder`) and the
 # handbook indexes. It also reads numbers that notebooks 01, 03, 05 and 06 recorded (a cost estimate, training times,
 # the prompt variant notebook 06 chose); an artifact can be rebuilt, a recorded number cannot, so if one is missing the
 # notebook stops at once and names the notebooks to run.
@@ -61,7 +61,7 @@ results = NotebookResults("07_choosing_and_combining")
 
 # %%
 from collections import Counter
-from course_utils import assistant, data, rag, recipes
+from course_utils import answering, assistant, data, rag
 from course_utils.evaluation import answer_matches
 from course_utils.models import count_parameters
 from course_utils.prompting import context_window
@@ -77,9 +77,9 @@ print("scorer:", answer_matches("Staff get thirty working days.", "30 working da
 # %% [markdown]
 # ## 2. What every earlier notebook built
 # Four models and two embedders: the tiny GPT after continued pre-training (notebook 02) and after instruction
-# fine-tuning (notebook 03), the shipped SmolLM2-135M-Instruct (notebook 00), the same model with notebook 03's LoRA
-# adapter merged in (trained on answer-from-policy examples built from the handbook's *training* questions; we reuse it
-# rather than train another), and the base and fine-tuned embedders with their handbook indexes (notebooks 04 and 05).
+# fine-tuning (notebook 03), the shipped SmolLM2-135M-Instruct (notebook 00), the same model with notebook 03's
+# answer-from-sources LoRA adapter merged in (trained to copy a short answer out of retrieved sentences, or to say they
+# do not hold it, on examples built from *training* questions only), and the base and fine-tuned embedders with their handbook indexes (notebooks 04 and 05).
 
 # %%
 from course_utils.embedder_finetuning import ensure_finetuned_embedder
@@ -90,17 +90,17 @@ assistant.check_recorded_inputs()  # numbers notebooks 01, 05 and 06 recorded: f
 cpt_model, cpt_tokenizer = ensure_cpt()
 ift_model, ift_tokenizer = ensure_ift()
 chat_model, chat_tokenizer = load_chat_model()
-lora_model, lora_tokenizer = recipes.load_adapted_chat_model(recipes.ensure_handbook_adapter())
+lora_model, lora_tokenizer = answering.load_answer_model()  # prepared by `make setup` with notebook 03's recipe
 base_embedder, tuned_embedder = load_embedder(), ensure_finetuned_embedder()
 indexes = {embedder.course_name: rag.ensure_handbook_index(embedder) for embedder in (base_embedder, tuned_embedder)}
-for name, model in {"CPT (tiny GPT)": cpt_model, "IFT (tiny GPT)": ift_model, "SmolLM2-135M-Instruct": chat_model, "SmolLM2 + LoRA": lora_model}.items():
+for name, model in {"CPT (tiny GPT)": cpt_model, "IFT (tiny GPT)": ift_model, "SmolLM2-135M-Instruct": chat_model, "SmolLM2 + answer adapter": lora_model}.items():
     print(f"{name:<22} {count_parameters(model) / 1e6:6.1f}M parameters, context window {context_window(model):>5} tokens")
 print("embedders:", list(indexes))
 
 # %% [markdown]
 # ## 3. What each approach paid before its first answer
 # Training costs come from the runs that made each artifact: the seconds and tokens each tiny-model checkpoint saved
-# beside it, and the numbers notebooks 03 and 05 recorded for the LoRA adapter and the embedder; FLOPs follow the 6·N·D
+# beside it, the prepared LoRA adapter's metadata, and the numbers notebook 05 recorded for the embedder; FLOPs follow the 6·N·D
 # rule of notebook 01 (an upper bound for the embedder, whose short queries were padded less than counted; 2·N·D for
 # embedding, a forward pass only). Building a RAG index means embedding the handbook once; we time it now. Labelled examples are those an approach learned from. The chat model's own
 # pre-training, paid by its publisher, is not counted: the guide's starting point is a model someone else pre-trained.
@@ -108,14 +108,14 @@ print("embedders:", list(indexes))
 # %%
 import dataclasses
 import pandas as pd
-from course_utils.costs import checkpoint_cost, embedder_cost, handbook_adapter_cost, ift_examples_seen, indexing_cost
+from course_utils.costs import answer_adapter_cost, checkpoint_cost, embedder_cost, ift_examples_seen, indexing_cost
 
 n_tiny, n_chat = count_parameters(cpt_model), count_parameters(chat_model)
 costs = {
     "pre-training": checkpoint_cost("01_pretrained", "pre-train the tiny GPT (notebook 01)", n_tiny),
     "CPT": checkpoint_cost("02_cpt", "continued pre-training (notebook 02)", n_tiny),
     "IFT": checkpoint_cost("03_ift", "instruction fine-tuning (notebook 03)", n_tiny, ift_examples_seen()),
-    "LoRA": handbook_adapter_cost(chat_tokenizer, n_chat),
+    "LoRA": answer_adapter_cost(n_chat),
     "embedder fine-tuning": embedder_cost(tuned_embedder),
     "base index": indexing_cost(base_embedder, data.texts_of(handbook), "embed the handbook, base embedder", sample_every=3),
     "tuned index": indexing_cost(tuned_embedder, data.texts_of(handbook), "embed the handbook, tuned embedder", sample_every=3),
@@ -129,7 +129,7 @@ pd.DataFrame([dataclasses.asdict(cost) for cost in costs.values()], index=list(c
 # An `Approach` is a model, a function that builds its prompt from a question and (for RAG) retrieved passages, an
 # optional retriever, and its costs. Prompts are not new: each model gets the handbook-answer variant notebook 06 chose
 # for it on *validation* questions; the CPT model, which has no chat format, gets the plain-text zero-shot variant; the
-# LoRA model gets the format its adapter was trained on. Every RAG approach shows the model notebook 04's context: the top
+# LoRA model gets the prompt its adapter was trained on (`answering.answer_prompt`). Every RAG approach shows the model notebook 04's context: the top
 # document the asker may see, reduced to its two sentences closest to the question.
 #
 # | approach | model | retrieval | built in |
@@ -140,7 +140,7 @@ pd.DataFrame([dataclasses.asdict(cost) for cost in costs.values()], index=list(c
 # | RAG | SmolLM2, same prompt | base embedder | 04 |
 # | RAG + tuned embedder | SmolLM2, same prompt | fine-tuned embedder | 05 |
 # | IFT + RAG | tiny IFT GPT, its prompt | fine-tuned embedder | 03, 05 |
-# | LoRA + RAG | SmolLM2 with notebook 03's LoRA adapter | fine-tuned embedder | 03, 05 |
+# | LoRA + RAG | SmolLM2 with notebook 03's answer adapter | fine-tuned embedder | 03, 05 |
 
 # %%
 from course_utils import prompt_eval as pe
@@ -158,7 +158,7 @@ approaches = [
     A("RAG", chat_model, chat_tokenizer, prompt(smol_variant, chat_tokenizer), base_rag, [c["base index"]], smol_variant.k),
     A("RAG + tuned embedder", chat_model, chat_tokenizer, prompt(smol_variant, chat_tokenizer), tuned_rag, [c["embedder fine-tuning"], c["tuned index"]], smol_variant.k),
     A("IFT + RAG", ift_model, ift_tokenizer, prompt(ift_variant, ift_tokenizer), tuned_rag, tiny + [c["IFT"], c["embedder fine-tuning"], c["tuned index"]], ift_variant.k),
-    A("LoRA + RAG", lora_model, lora_tokenizer, assistant.policy_prompt, tuned_rag, [c["LoRA"], c["embedder fine-tuning"], c["tuned index"]]),
+    A("LoRA + RAG", lora_model, lora_tokenizer, answering.answer_prompt, tuned_rag, [c["LoRA"], c["embedder fine-tuning"], c["tuned index"]]),
 ]
 KEYS = dict(zip([a.name for a in approaches], ("cpt", "ift", "prompt", "rag", "rag_tuned", "ift_rag", "lora_rag")))
 print(f"notebook 06's prompt for SmolLM2: {smol_variant.name!r}; for the tiny IFT model: {ift_variant.name!r}")
@@ -176,11 +176,13 @@ for approach in (approaches[2], approaches[4], approaches[6]):
 
 # %% [markdown]
 # ## 5. Every approach on the held-out questions
-# Greedy decoding, at most 16 new tokens, prompts batched. Seconds per answer are retrieval plus each answer's share of
+# Greedy decoding, prompts batched; replies may run to the longest reference answer's length in tokens plus slack
+# (`answering.reply_token_budget`), so no right reply is cut. Seconds per answer are retrieval plus each answer's share of
 # its batch's generation time. A prompt that does not fit a model's context window is not run and scores zero.
 
 # %%
-runs = {a.name: assistant.answer_questions(a, questions) for a in approaches}
+reply_budget = answering.reply_token_budget(chat_tokenizer, [q["answer"] for q in questions])  # a right reply is never cut
+runs = {a.name: assistant.answer_questions(a, questions, max_new_tokens=reply_budget) for a in approaches}
 for a in approaches:
     results.report(f"accuracy_{KEYS[a.name]}", runs[a.name].accuracy, f"{a.name}: correct answers ({len(questions)} held-out questions)")
 results.report("ift_rag_too_long", runs["IFT + RAG"].too_long, f"IFT + RAG: prompts longer than the tiny model's {context_window(ift_model)}-token window (of {len(questions)})")
@@ -226,7 +228,7 @@ print(assistant.FRESH_DOCUMENT["title"], "(SYNTHETIC):", assistant.FRESH_DOCUMEN
 started = time.perf_counter()
 fresh_approaches = assistant.refreshed(approaches, assistant.FRESH_DOCUMENT)
 results.report("add_document_seconds", time.perf_counter() - started, "time to add the new policy to both indexes (no training)", unit="s")
-fresh_runs = {a.name: assistant.answer_questions(a, assistant.FRESH_QUESTIONS) for a in fresh_approaches}
+fresh_runs = {a.name: assistant.answer_questions(a, assistant.FRESH_QUESTIONS, max_new_tokens=reply_budget) for a in fresh_approaches}
 print("new-policy accuracy of the best retrieving approach:", stats.mean_ci(max((fresh_runs[a.name].scores for a in approaches if a.retriever), key=sum)),
       "- three questions show that it can happen, not how often")
 for a in approaches:
@@ -322,7 +324,7 @@ pd.DataFrame({f"{name}": {f"{split} accuracy": acc for (n, split), (acc, _) in r
 from course_utils.prompting import generate
 
 def answer_fn(prompt):
-    return generate(agent_approach.model, agent_approach.tokenizer, prompt, max_new_tokens=16).text
+    return generate(agent_approach.model, agent_approach.tokenizer, prompt, max_new_tokens=reply_budget).text
 
 agent = assistant.Agent(routers[router_name], tools, answer_fn, agent_approach.prompt_fn)
 print(agent.ask("My VPN keeps disconnecting when I work from home. What should I do?", "all").text)
@@ -380,9 +382,10 @@ pd.DataFrame(guide).drop(columns="key")
 
 # %% [markdown]
 # Read the guide against the guide. Retrieval is what answers private and fresh questions and what makes answers
-# traceable, and it needs little or no labelled data. Training changes behaviour rather than knowledge: the LoRA adapter,
-# trained on a couple of dozen examples, changes the *format* of the answers (compare the short-answer column), which
-# only matters once retrieval has put the facts in the prompt. Pre-training and continued pre-training answer nothing
+# traceable, and it needs little or no labelled data. Training changes behaviour rather than knowledge: the LoRA adapter
+# learned no policy (its examples came from training questions, and the fresh policy is new to it), it learned to read
+# retrieved sentences and copy the answer out, which only matters once retrieval has put the facts in the prompt; section
+# 5's `lora_helps_rag` verdict says whether that bought measurably more right answers here. Pre-training and continued pre-training answer nothing
 # about a company's own documents by themselves; they look affordable here only because the course's GPT is tiny
 # (section 3 printed notebook 01's estimate for a real model). The guide ranks by point estimates; where section 5's
 # verdicts say two approaches are not measurably apart, the table does not tell them apart: measure on more questions,
@@ -437,6 +440,25 @@ def add_document(vector_index, embedder, doc_id: str, text: str):
 check_add_document(add_document, indexes[base_embedder.course_name], base_embedder);
 
 # %% [markdown]
+# **Exercise 4 (experiment).** Change one parameter of the "RAG + tuned embedder" approach and predict its effect before
+# you run it: the number of sentences its retriever puts in the prompt, for example (`dataclasses.replace(tuned_rag,
+# n_sentences=...)`, then `dataclasses.replace(approaches[4], name=..., retriever=...)`). Answer a slice of the held-out
+# questions as section 5 does: `assistant.answer_questions(my_approach, questions[:30], max_new_tokens=reply_budget)`;
+# the checker compares them with the same questions of section 5's run. First set `PREDICTION` to `"up"` or `"down"`,
+# the way you expect the accuracy to move, and write your reason in the cell below. The checker prints the difference
+# with its 95% interval and the prompt length of each; a wrong prediction still passes.
+#
+# *My prediction:* I expect the accuracy to go ... because ...
+
+# %%
+from course_utils.exercises import check_rag_experiment
+
+PREDICTION = None  # "up" or "down": your approach's accuracy against "RAG + tuned embedder"
+my_run = None  # <- assistant.answer_questions(my_approach, questions[:30], max_new_tokens=reply_budget)
+
+check_rag_experiment(PREDICTION, my_run, runs["RAG + tuned embedder"]);
+
+# %% [markdown]
 # ## 13. Summary
 # The numbers this run measured (also saved to the cache, where the tests and the README read them):
 
@@ -451,8 +473,8 @@ Markdown(results.table())
 #   scores. A table of measured pros and cons beats a table of adjectives.
 # - Private and fresh facts come from retrieval, not from training: every approach that does not retrieve fails on them,
 #   and adding a document to an index is one embedding, not a training run. Retrieval also makes answers traceable.
-# - Fine-tuning (of the model or of the embedder) improves *how* the system retrieves or answers; it pays off on top of
-#   retrieval and needs labelled examples. Pre-training and continued pre-training are the most expensive rows and
+# - Fine-tuning (of the model or of the embedder) can only change *how* the system retrieves or answers, on top of
+#   retrieval, and it needs labelled examples; section 5's verdicts say which of the two paid off here. Pre-training and continued pre-training are the most expensive rows and
 #   answer nothing about your documents by themselves.
 # - A prompt is chosen per model and on validation data (notebook 06), then kept fixed for the test.
 # - An agent's router is a convenience; access control lives inside each tool's search, before ranking.

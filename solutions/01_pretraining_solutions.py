@@ -3,8 +3,8 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/pretraining-to-prompting/course/blob/main/solutions/01_pretraining_solutions.ipynb)
 #
-# Worked solutions to the exercises of `notebooks/01_pretraining.ipynb`. Try them first. These exercises need no trained
-# model, only formulas, so this notebook runs in seconds.
+# Worked solutions to the exercises of `notebooks/01_pretraining.ipynb`. Try them first. Exercises 1-3 need no trained
+# model, only formulas; exercise 4 trains a short run of its own.
 
 # %%
 # Colab only: fetch the course and install its tested pins (does nothing anywhere else).
@@ -65,3 +65,26 @@ def training_days(n_parameters: float, n_tokens: float, n_gpus: int, peak_flops_
 assert check_training_days(training_days)
 defaults = ClusterAssumptions()
 print(f"405B parameters on 15.6T tokens with 16,384 GPUs: {training_days(405e9, 15.6e12, 16_384, defaults.peak_flops_per_gpu, defaults.utilisation):.0f} days")
+
+# %% [markdown]
+# **Exercise 4 (experiment).** Notebook 01's trained model comes from the cache (`ensure_pretrained()`, rebuilt with the
+# recipe if missing); the experiment trains a fresh model for a sixth of the recipe's steps on the same blocks.
+#
+# *Prediction:* I expect the validation loss to go **up**: the short run reads a sixth of the tokens, and section 5's
+# curve was still falling when it stopped, so fewer steps should leave the model less sure of the next token.
+
+# %%
+import dataclasses
+
+from course_utils.exercises import check_pretraining_experiment
+from course_utils.recipes import PRETRAIN, ensure_pretrained, fresh_model, general_texts, pretrain, to_blocks
+
+model, tokenizer = ensure_pretrained()
+train_blocks, val_blocks = to_blocks(tokenizer, *general_texts(PRETRAIN), PRETRAIN.model.context_length, PRETRAIN.n_eval_blocks)
+
+PREDICTION = "up"
+short_recipe = dataclasses.replace(PRETRAIN, num_steps=100)
+steps_model = fresh_model(tokenizer, short_recipe)
+steps_history = pretrain(steps_model, train_blocks, val_blocks, short_recipe, disable_tqdm=True)
+
+assert check_pretraining_experiment(PREDICTION, steps_history, steps_model, model, val_blocks)

@@ -64,3 +64,29 @@ def pack_with_separator(tokenizer, texts: list[str], block_size: int) -> torch.T
 
 
 assert check_packing(pack_with_separator, tokenizer)
+
+# %% [markdown]
+# **Exercise 4 (experiment).** Section 5's CPT model without replay comes from the cache (`ensure_cpt()`); the experiment
+# repeats CPT from notebook 01's model with a tenth of general text in the mix, the recipe unchanged.
+#
+# *Prediction:* I expect the general loss to go **down**: every step that reads Austen again pulls the weights back
+# towards predicting her text, so even a small share should forget less than CPT on documentation alone.
+
+# %%
+from course_utils.exercises import check_replay_experiment
+from course_utils.models import load_checkpoint
+from course_utils.recipes import CPT, PRETRAIN, continue_pretraining, domain_texts, ensure_cpt, general_texts, mix_replay, to_blocks
+
+cpt_model, _ = ensure_cpt()
+block_size = PRETRAIN.model.context_length
+domain_train_blocks, domain_val_blocks = to_blocks(tokenizer, *domain_texts(CPT), block_size, CPT.n_eval_blocks)
+general_train_blocks, general_val_blocks = to_blocks(tokenizer, *general_texts(PRETRAIN), block_size, PRETRAIN.n_eval_blocks)
+eval_sets = {"domain": domain_val_blocks, "general": general_val_blocks}
+
+PREDICTION = "down"
+REPLAY_FRACTION = 0.1
+replay_model, _ = load_checkpoint("01_pretrained")
+mixed_blocks = mix_replay(domain_train_blocks, general_train_blocks, REPLAY_FRACTION, seed=CPT.seed)
+replay_history = continue_pretraining(replay_model, mixed_blocks, eval_sets, CPT, run_name="02_cpt_exercise", disable_tqdm=True)
+
+assert check_replay_experiment(PREDICTION, REPLAY_FRACTION, replay_history, replay_model, cpt_model, general_val_blocks)

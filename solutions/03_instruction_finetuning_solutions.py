@@ -84,3 +84,31 @@ def format_chat(user_content: str, answer: str) -> str:
 
 
 assert check_chat_format(format_chat, tokenizer)
+
+# %% [markdown]
+# **Exercise 5 (experiment).** Section 4's run is notebook 03's saved IFT model (`ensure_ift()`), scored on the same
+# held-out instructions; the experiment repeats full fine-tuning from notebook 02's model with a tenth of the learning rate.
+#
+# *Prediction:* I expect the instruction score to go **down**: at a tenth of the rate the same number of steps moves the
+# weights much less, so the model should learn less of the answer format and stop less often by itself.
+
+# %%
+import copy
+import dataclasses
+
+from course_utils.exercises import check_ift_experiment
+from course_utils.finetuning import add_chat_template, instruction_score
+from course_utils.recipes import IFT, ensure_cpt, ensure_ift, ift_examples, instruction_eval_set, run_ift
+
+cpt_model, tokenizer = ensure_cpt()
+add_chat_template(tokenizer)
+eval_set = instruction_eval_set(IFT)
+baseline_score = instruction_score(ensure_ift()[0], tokenizer, eval_set, IFT.max_new_tokens)
+
+PREDICTION = "down"
+ift_recipe = dataclasses.replace(IFT, lr=IFT.lr / 10)
+ift_model = copy.deepcopy(cpt_model)
+ift_history = run_ift(ift_model, tokenizer, ift_examples(tokenizer, ift_recipe), ift_recipe, run_name="03_exercise", disable_tqdm=True)
+ift_score = instruction_score(ift_model, tokenizer, eval_set, IFT.max_new_tokens)
+
+assert check_ift_experiment(PREDICTION, ift_recipe, ift_history, ift_score, baseline_score, eval_set)

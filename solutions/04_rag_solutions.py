@@ -72,3 +72,26 @@ def search_all_above(query: str, min_score: float, page_size: int = 10) -> list[
 
 
 assert check_search_all_above(search_all_above, handbook_index, embedder)
+
+# %% [markdown]
+# **Exercise 4 (experiment).** Section 3's 128-token windows come from the embeddings cache (computed again if missing);
+# the experiment cuts the same FAQ pages into 64-token windows overlapping by 16.
+#
+# *Prediction:* I expect hit@1 to go **up**: a shorter window holds less of the neighbouring answers, so its vector is
+# closer to the one answer it opens, and the question's answer should come first more often.
+
+# %%
+from course_utils import data
+from course_utils.exercises import check_chunking_experiment
+from course_utils.retrieval import cached_embeddings, embed_texts
+
+faq_pages = rag.pages_from_sections([r for r in data.load_domain_corpus() if r["url"].startswith("faq")])
+held_out_qa = data.load_domain_qa("validation") + data.load_domain_qa("test")
+windows = rag.window_chunks(faq_pages, embedder.tokenizer, chunk_size=128, overlap=32)
+window_vectors = cached_embeddings(embedder, [c.text for c in windows], "faq-windows-128-32")
+
+PREDICTION = "up"
+my_windows = rag.window_chunks(faq_pages, embedder.tokenizer, chunk_size=64, overlap=16)
+my_vectors = embed_texts(embedder, [c.text for c in my_windows])
+
+assert check_chunking_experiment(PREDICTION, my_windows, my_vectors, windows, window_vectors, embedder, faq_pages, held_out_qa)

@@ -68,3 +68,32 @@ def project_2d(vectors: np.ndarray) -> np.ndarray:
 
 
 assert check_project_2d(project_2d)
+
+# %% [markdown]
+# **Exercise 4 (experiment).** Section 5's model comes from the cache (`ensure_finetuned_embedder()`, retrained with the
+# recipe if missing); the experiment mines the same triplets and trains a fresh copy of the base model on them reading
+# a quarter as many tokens of each text (which makes the run cheaper), everything else unchanged.
+#
+# *Prediction:* I expect hit@1 to go **down**: the model learns from a quarter of each text, so it should learn less of
+# what sets one document apart from another. Whether that holds for the handbook, whose variants name their region or
+# country in their opening words, is what the checker measures.
+
+# %%
+import dataclasses
+
+from course_utils import data
+from course_utils import embedder_finetuning as ef
+from course_utils.exercises import check_embedder_experiment
+
+model = ef.ensure_finetuned_embedder()
+train_queries, held_out = ef.default_queries()
+handbook_queries, handbook = ef.evaluation_sets(held_out)["handbook (SYNTHETIC)"]
+pairs = ef.training_pairs(train_queries, ef.default_documents())
+triplets = ef.mine_negatives(ef.fresh_embedder(), pairs, corpus=data.texts_of(handbook))
+
+PREDICTION = "down"
+my_recipe = dataclasses.replace(ef.EMBEDDER_RECIPE, train_max_seq_length=ef.EMBEDDER_RECIPE.train_max_seq_length // 4)
+my_model = ef.fresh_embedder(my_recipe)
+my_history, _ = ef.train_embedder(my_model, triplets, my_recipe, run_name="05_exercise")
+
+assert check_embedder_experiment(PREDICTION, my_recipe, my_history, my_model, model, handbook_queries, handbook)

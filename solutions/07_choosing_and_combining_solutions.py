@@ -73,3 +73,36 @@ def add_document(vector_index, embedder, doc_id: str, text: str):
 
 
 assert check_add_document(add_document, handbook_index, embedder)
+
+# %% [markdown]
+# **Exercise 4 (experiment).** Notebook 07's "RAG + tuned embedder" approach, rebuilt from the cache (SmolLM2 with notebook
+# 06's prompt, the fine-tuned embedder and its handbook index), answers the first 30 held-out questions twice: as built,
+# and with four sentences of context instead of two.
+#
+# *Prediction:* I expect the accuracy to go **up**: when the answer sits in the top document but not in its two sentences
+# closest to the question, two more sentences give the model a second chance to copy it out.
+
+# %%
+import dataclasses
+
+from course_utils import answering, assistant, data
+from course_utils import prompt_eval as pe
+from course_utils.embedder_finetuning import ensure_finetuned_embedder
+from course_utils.exercises import check_rag_experiment
+from course_utils.pretrained import load_chat_model
+
+all_questions = assistant.evaluation_questions()
+questions = all_questions[:30]
+chat_model, chat_tokenizer = load_chat_model()
+reply_budget = answering.reply_token_budget(chat_tokenizer, [q["answer"] for q in all_questions])  # section 5's reply length
+tuned_embedder = ensure_finetuned_embedder()
+prompt_fn = assistant.variant_prompt_fn(pe.handbook_answer_task(), pe.recorded_best_variant(pe.COMPARED_MODELS[0]), chat_tokenizer)
+tuned_rag = rag.Retriever(tuned_embedder, rag.ensure_handbook_index(tuned_embedder), data.load_handbook(data.UNFILTERED))
+rag_tuned = assistant.Approach("RAG + tuned embedder", chat_model, chat_tokenizer, prompt_fn, tuned_rag)
+baseline_run = assistant.answer_questions(rag_tuned, questions, max_new_tokens=reply_budget)
+
+PREDICTION = "up"
+my_approach = dataclasses.replace(rag_tuned, name="RAG + tuned embedder, 4 sentences", retriever=dataclasses.replace(tuned_rag, n_sentences=4))
+my_run = assistant.answer_questions(my_approach, questions, max_new_tokens=reply_budget)
+
+assert check_rag_experiment(PREDICTION, my_run, baseline_run)

@@ -51,10 +51,12 @@ def test_masking_the_prompt_does_not_cost_answers(numbers, claims):
     assert numbers["ift_score"] >= numbers["unmasked_score"] - 0.05
 
 
-def test_smollm_lora_adapter_merges_without_changing_answers(numbers):
-    assert numbers["smol_merged_matches"] == 1.0
-    # 12 held-out questions; measured 0/12 -> 4/12 after 12 LoRA steps: require at least two more right answers
-    assert numbers["smol_handbook_after"] >= numbers["smol_handbook_before"] + 2 / 12
+def test_the_answer_adapter_reads_the_given_sentence_better_than_smollm2(numbers, claims):
+    # the reading step the adapter was trained for, on the 110 held-out questions with their answer sentence given:
+    # SmolLM2 alone measured about 0.3 (issue 20); the adapter must beat it by a paired interval that excludes zero
+    assert claims["answer_adapter_beats_base"]["verdict"] == "supported"
+    assert claims["answer_adapter_beats_base"]["n"] >= 100
+    assert numbers["sentence_given_adapter"] >= numbers["sentence_given_base"] + 0.15
 
 
 def test_lora_with_its_own_recipe_comes_close_to_full_fine_tuning(numbers):

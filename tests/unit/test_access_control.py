@@ -14,7 +14,7 @@ import zlib
 import numpy as np
 import pytest
 
-from course_utils import access, assistant, data, rag, retrieval
+from course_utils import access, answering, assistant, data, rag, retrieval
 from course_utils import prompt_eval as pe
 from course_utils.access import UNFILTERED, AccessError
 from course_utils.prompting import extractive_rag_prompt, rag_prompt
@@ -119,7 +119,7 @@ def words_tools(words, words_index, handbook):
 def capturing_agent(tools, router=None):
     """An agent whose "model" records every prompt it is given (and answers with an empty string)."""
     prompts = []
-    agent = assistant.Agent(router, tools, answer_fn=lambda prompt: prompts.append(prompt) or "", prompt_fn=assistant.policy_prompt)
+    agent = assistant.Agent(router, tools, answer_fn=lambda prompt: prompts.append(prompt) or "", prompt_fn=answering.answer_prompt)
     return agent, prompts
 
 
@@ -298,14 +298,3 @@ def test_the_leak_check_ignores_text_a_visible_document_also_has():
     assert access.leaked_ids("Staff get thirty days of leave.", DOCUMENTS, "all") == []  # also in pub-1
     assert access.leaked_ids("CONFIDENTIAL.", DOCUMENTS, "all") == []  # too short to identify a document
     assert access.count_leaks(["Printers are on every floor.", "The Sales bonus target is thirty percent.", "hr-1"], DOCUMENTS, "it") == 2
-
-
-def test_the_handbook_adapter_trains_only_on_documents_every_role_may_see():
-    # weights cannot be filtered per user: confidential text in the training data could reach anyone
-    from course_utils.recipes import HANDBOOK_LORA, handbook_lora_records
-
-    questions = {q["qid"]: q for q in data.load_handbook_questions("train")}
-    visibility = {d["doc_id"]: d["visibility"] for d in data.load_handbook(data.UNFILTERED)}
-    records = handbook_lora_records()
-    assert len(records) == HANDBOOK_LORA.n_examples
-    assert {visibility[questions[r["id"]]["gold_doc_ids"][0]] for r in records} == {"all"}

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_utils import assistant, costs, data, evaluation, rag, recipes, results, retrieval
+from course_utils import answering, assistant, costs, data, evaluation, rag, recipes, results, retrieval
 from course_utils import exercises as ex
 from course_utils import prompt_eval as pe
 from course_utils.models import count_parameters
@@ -124,15 +124,6 @@ def test_variant_prompts_show_sources_only_when_there_are_passages(chat_tokenize
 def chat_tokenizer_free_task():
     # raw-text variants never call the tokenizer's chat template, so no tokenizer is needed
     return pe.handbook_answer_task(n=4), None
-
-
-def test_policy_prompt_is_the_adapters_training_format():
-    from course_utils.finetuning import handbook_answer_records, user_content
-
-    question = {"qid": "q", "question": "Which form?", "answer": "IT-47", "type": "single", "gold_doc_ids": ["d"]}
-    trained = user_content(handbook_answer_records([question], [{"doc_id": "d", "text": "Use form IT-47. Ask your lead."}])[0])
-    shown = assistant.policy_prompt("Which form?", ["Use form IT-47.", "Ask your lead."])
-    assert shown == [{"role": "user", "content": trained}]
 
 
 # --- answering, scoring and the table ---
@@ -344,7 +335,7 @@ def echo_agent(tools):
             raise AssertionError("a forced route must not ask the router")
 
     # the "model" repeats its whole prompt, so anything the prompt held shows up in the reply
-    return assistant.Agent(Never(), tools, answer_fn=lambda prompt: prompt[-1]["content"], prompt_fn=assistant.policy_prompt)
+    return assistant.Agent(Never(), tools, answer_fn=lambda prompt: prompt[-1]["content"], prompt_fn=answering.answer_prompt)
 
 
 def test_hr_document_never_reaches_an_it_user_even_through_the_hr_tool(tools, handbook):

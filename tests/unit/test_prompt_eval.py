@@ -320,3 +320,37 @@ def test_ift_prompt_checker_compares_with_a_plain_raw_prompt_on_validation_passa
     assert check_ift_prompt(lambda passage: f"<|user|>\n{pe.SOURCE_INSTRUCTION}\n{passage}\n<|assistant|>\n", model, tokenizer)
     assert not check_ift_prompt(lambda passage: f"{pe.SOURCE_INSTRUCTION}\n{passage}", model, tokenizer)
     assert not check_ift_prompt(lambda passage: "<|user|>\nNo passage here\n<|assistant|>\n", model, tokenizer)
+
+
+# --- answering or continuing (notebook 06, section 1) ---
+
+REQUEST = "Tell me three principles important to Responsible AI"
+
+
+@pytest.mark.parametrize("reply", [
+    "1. Fairness\n2. Transparency\n3. Accountability",
+    "Three principles are fairness, transparency and accountability.",
+    "Sure! Fairness, privacy and safety.",
+])
+def test_a_reply_that_answers_is_not_a_continuation(reply):
+    assert not pe.continues_text(REQUEST, reply)
+
+
+@pytest.mark.parametrize("reply", [
+    "",  # nothing at all
+    "   \n ",
+    "and explain why each one matters.",  # carries on the request's sentence
+    ". Tell me three more.",  # ends the request's sentence, then asks again
+    "Fairness.\nTell me three principles important to Robotics",  # another request of the same form
+    "What is Responsible AI?",  # a question back
+    "[User 0002]\n\nI have the same problem.",  # a forum thread, carried on
+    "<start_of_image><start_of_image>",  # markup, not an answer
+    REQUEST,  # the request itself, repeated
+])
+def test_a_reply_that_carries_on_the_text_or_asks_again_is_a_continuation(reply):
+    assert pe.continues_text(REQUEST, reply)
+
+
+def test_the_guides_request_comes_first_and_requests_are_unique():
+    assert pe.OPEN_REQUESTS[0] == REQUEST
+    assert len(set(pe.OPEN_REQUESTS)) == len(pe.OPEN_REQUESTS) >= 20
