@@ -26,7 +26,7 @@ RUN_ENV := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 COURSE_BLOCK_NETWORK=1 TOKENI
 .PHONY: setup lab test test-unit clean-cache colab-setup run-all benchmarks reset-cache student-copies sync claims check-setup mutation
 
 setup: $(STAMP)
-	@# Checks the shipped models, converts the chat and base models and embeds notebook 04's corpora into .cache once (~4 min, then instant).
+	@# Checks the shipped models, converts the chat and base models, embeds notebook 04's corpora, trains notebook 03's adapter and runs notebook 05's drift sweep into .cache once (tens of minutes on 2 cores, then instant).
 	@HF_HUB_OFFLINE=1 $(BIN)/python -m course_utils.prepare
 
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml

@@ -398,14 +398,22 @@ class ExampleRouter:
         return [knn_vote(row, self.labels, self.k) for row in similarities]
 
 
+def routing_hits(router: Any, questions: Sequence[Record]) -> list[float]:
+    """1.0 for each question the router sends to its category's route, else 0.0 (per-question scores for a CI)."""
+    if not questions:
+        raise ValueError("routing_hits needs at least one question.")
+    routes = router.route_many([q["question"] for q in questions])
+    return [float(route == route_of(q)) for route, q in zip(routes, questions)]
+
+
 def routing_accuracy(router: Any, questions: Sequence[Record]) -> tuple[float, float]:
     """(share of questions routed to their category's route, milliseconds per question) for one router."""
     if not questions:
         raise ValueError("routing_accuracy needs at least one question.")
     started = time.perf_counter()
-    routes = router.route_many([q["question"] for q in questions])
+    hits = routing_hits(router, questions)
     milliseconds = 1000 * (time.perf_counter() - started) / len(questions)
-    return sum(route == route_of(q) for route, q in zip(routes, questions)) / len(questions), milliseconds
+    return sum(hits) / len(hits), milliseconds
 
 
 TOOL_CATEGORIES = {"HR": "hr", "IT": "it"}

@@ -9,6 +9,7 @@ Files live in `datasets/` (see `datasets/README.md` for source, license and the 
   `load_handbook(role)` returns what that role may see (`access.is_visible_to`), `load_handbook(UNFILTERED)` every document
 - `doc_questions.jsonl`   hand-written questions answered inside one SQLite documentation section, with evidence
 - `out_of_corpus_questions.jsonl`  questions no handbook policy / no documentation section answers (abstention)
+- `injection_attacks.jsonl`  instructions an attacker hides in a document; "dev" wrote notebook 04's filter, "test" is held out
 
 Every loader checks that the file exists and that each record has the fields the course relies on,
 and says what is wrong (and how to restore the file) when it does not.
@@ -37,9 +38,11 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
     "handbook_questions.jsonl": ("qid", "question", "answer", "gold_doc_ids", "type", "split"),
     "doc_questions.jsonl": ("dq_id", "question", "answer", "evidence", "doc_id", "page", "section", "split"),
     "out_of_corpus_questions.jsonl": ("oq_id", "corpus", "question", "split"),
+    "injection_attacks.jsonl": ("attack_id", "split", "style", "language", "text"),
 }
 OUT_OF_CORPUS_CORPORA = ("handbook", "docs")
 OUT_OF_CORPUS_SPLITS = ("validation", "test")  # abstention questions are for evaluation only: no train split
+INJECTION_SPLITS = ("dev", "test")  # "dev" phrasings wrote the input filter; "test" ones measure it
 
 
 class DatasetError(ValueError):
@@ -155,6 +158,11 @@ def load_out_of_corpus_questions(corpus: str, split: str = "all") -> list[Record
         raise ValueError(f"corpus must be one of {OUT_OF_CORPUS_CORPORA}, got {corpus!r}.")
     records = [record for record in load_dataset_file("out_of_corpus_questions.jsonl") if record["corpus"] == corpus]
     return _select_split(records, split, OUT_OF_CORPUS_SPLITS)
+
+
+def load_injection_attacks(split: str = "all") -> list[Record]:
+    """Return injected instructions ("dev": the filter was written from them, "test": held out), each with the marker."""
+    return _select_split(load_dataset_file("injection_attacks.jsonl"), split, INJECTION_SPLITS)
 
 
 def texts_of(records: Iterable[Record], field_name: str = "text") -> list[str]:

@@ -9,7 +9,9 @@ questions. `check_disjoint` proves no held-out query reaches training. Hard nega
 sentence-transformers' `mine_hard_negatives`; training is `SentenceTransformerTrainer` with
 `MultipleNegativesRankingLoss`; evaluation is its `InformationRetrievalEvaluator`. A fine-tuned model gets a
 name of its own (the base name plus a digest of its weights), so an index built by one model refuses queries
-embedded by another (`retrieval.EmbedderMismatchError`) and cached embeddings never mix two models.
+embedded by another (`retrieval.EmbedderMismatchError`) and cached embeddings never mix two models. Notebook 05's
+drift sweep (`ensure_drift_sweep`, prepared by `make setup`) trains the same recipe longer and measures, against how far
+the vectors moved, what an index that was not rebuilt is still worth.
 """
 
 from __future__ import annotations
@@ -229,14 +231,15 @@ def train_embedder(
     run_name: str = "05_embedder",
     evaluator: Any | None = None,
     eval_steps: Sequence[int] = (),
+    callbacks: Sequence[Any] = (),
     **overrides: Any,
 ) -> tuple[Any, list[CurvePoint]]:
     """Fine-tune `model` in place with `SentenceTransformerTrainer` and `MultipleNegativesRankingLoss`.
 
     Returns (loss history, learning curve). With `evaluator`, the model is scored after each step in `eval_steps`
     and at the end: one pass over the data at a constant learning rate, so the model after n pairs is the model a
-    run on those n pairs alone would give, and one run draws the whole curve. The trained model gets a new name
-    (see `name_finetuned`): its vectors live in a new space.
+    run on those n pairs alone would give, and one run draws the whole curve. Extra trainer `callbacks` run too
+    (e.g. `epoch_snapshots`). The trained model gets a new name (see `name_finetuned`): its vectors live in a new space.
     """
     from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
     from sentence_transformers.base.sampler import BatchSamplers
@@ -272,7 +275,7 @@ def train_embedder(
     history, curve = TrainingHistory(batch_size=recipe.batch_size), []
     n_pairs = len(train_dataset) * recipe.num_epochs
     callbacks = [_history_callback(history), _learning_curve_callback(recipe.batch_size, n_pairs, recipe.train_max_seq_length, curve),
-                 training_progress(f"training {run_name}")]
+                 training_progress(f"training {run_name}"), *callbacks]
     if evaluator is not None:
         callbacks.append(_evaluate_at(eval_steps, recipe.max_seq_length))
     with quiet_progress_bars():  # the trainer's model card draws a "Computing widget examples" bar
@@ -592,3 +595,144 @@ def in_batch_negatives_loss(query_vectors: Any, doc_vectors: Any, scale: float =
     top = logits.max(axis=1, keepdims=True)
     log_z = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
     return float(np.mean(log_z - logits[np.arange(len(queries)), np.arange(len(queries))]))
+
+
+# --- Drift: how far training moved the embedder, and what an index it did not rebuild is worth ---------------
+
+DRIFT_EPOCHS = (1, 3, 10)  # amounts of training the sweep measures (epochs of notebook 05's recipe)
+DRIFT_FOLDER = "sweeps"
+
+
+def mean_cosine(old_vectors: Any, new_vectors: Any) -> float:
+    """Mean cosine between row i of `old_vectors` and row i of `new_vectors`: how far a new embedder moved the same documents."""
+    import numpy as np
+
+    old, new = np.asarray(old_vectors, dtype=np.float64), np.asarray(new_vectors, dtype=np.float64)
+    if old.ndim != 2 or old.shape != new.shape or len(old) == 0:
+        raise ValueError(f"Need two (n, d) matrices of the same shape, one row per document, got {old.shape} and {new.shape}.")
+    norms = np.linalg.norm(old, axis=1) * np.linalg.norm(new, axis=1)
+    if np.any(norms == 0):
+        raise ValueError("A zero vector has no direction: every document needs a non-zero embedding.")
+    return float(np.mean(np.sum(old * new, axis=1) / norms))
+
+
+@dataclass
+class Snapshot:
+    """The weights after `epochs` epochs of training, the step they were taken at, and the training seconds until then."""
+
+    epochs: int
+    step: int
+    seconds: float
+    state: dict[str, Any]
+
+
+def epoch_snapshots(epochs: Sequence[int], snapshots: list[Snapshot]) -> Any:
+    """A trainer callback that appends a copy of the model's weights to `snapshots` at the end of each chosen epoch.
+
+    With a constant learning rate after warm-up, the weights after epoch e of a long run are those a run of e epochs
+    alone would give, so one run of `max(epochs)` epochs measures every amount of training.
+    """
+    from transformers import TrainerCallback
+
+    wanted = set(epochs)
+    if not wanted or min(wanted) < 1:
+        raise ValueError(f"epochs must be whole numbers of epochs, at least 1, got {sorted(wanted)}.")
+
+    class EpochSnapshots(TrainerCallback):
+        """Copy the weights at the chosen epochs; the clock counts training steps only."""
+
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            """Start the training clock."""
+            self.seconds, self.last = 0.0, time.perf_counter()
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            """Add the step's time to the training clock."""
+            now = time.perf_counter()
+            self.seconds, self.last = self.seconds + now - self.last, now
+
+        def on_epoch_end(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
+            """Keep a CPU copy of the weights when this epoch is one of the chosen ones."""
+            epoch = round(state.epoch)
+            if epoch in wanted:
+                weights = {name: tensor.detach().to("cpu", copy=True) for name, tensor in model.state_dict().items()}
+                snapshots.append(Snapshot(epoch, state.global_step, self.seconds, weights))
+            self.last = time.perf_counter()
+
+    return EpochSnapshots()
+
+
+def stale_and_fresh_hits(model: Any, queries: Sequence[Record], documents: Sequence[Record], old_vectors: Any, ks: Sequence[int] = (1, 5)) -> dict[str, Any]:
+    """Score `model`'s queries against the OLD document vectors (stale) and against its own (fresh), per query.
+
+    Returns {"mean_cosine": old-vs-new cosine of the documents, "stale@k" / "fresh@k": 0/1 per query for each k}.
+    """
+    from .retrieval import embed_texts
+
+    new_vectors = embed_texts(model, texts_of(documents))
+    point: dict[str, Any] = {"mean_cosine": mean_cosine(old_vectors, new_vectors)}
+    for k in ks:
+        point[f"stale@{k}"] = hits_at_k(model, queries, documents, old_vectors, k)
+        point[f"fresh@{k}"] = hits_at_k(model, queries, documents, new_vectors, k)
+    return point
+
+
+def drift_sweep(epochs: Sequence[int] = DRIFT_EPOCHS, recipe: EmbedderRecipe = EMBEDDER_RECIPE) -> dict[str, Any]:
+    """Train notebook 05's recipe for `max(epochs)` epochs; after each of `epochs`, score stale and fresh indexes.
+
+    Measured on the held-out SQLite headings: for each amount of training, the mean cosine between a document's
+    base-model and new-model vectors, and per-query hits@1 and @5 of the new model against the base model's
+    vectors (stale) and its own (fresh); the base model's own hits come once. Returns a JSON-ready dict.
+    """
+    import dataclasses
+
+    from .pretrained import load_embedder
+
+    started = time.perf_counter()
+    train, held_out = default_queries(recipe)
+    queries, documents = evaluation_sets(held_out)["SQLite headings"]
+    base = load_embedder()
+    old_vectors = corpus_vectors(base, documents, "SQLite headings")
+    model = fresh_embedder(recipe)
+    triplets = mine_negatives(model, training_pairs(train, default_documents()), corpus=texts_of(load_handbook(UNFILTERED)), recipe=recipe)
+    snapshots: list[Snapshot] = []
+    long_recipe = dataclasses.replace(recipe, num_epochs=max(epochs))
+    train_embedder(model, triplets, long_recipe, run_name="05_drift_sweep", callbacks=[epoch_snapshots(epochs, snapshots)])
+    points = []
+    for snapshot in snapshots:
+        model.load_state_dict(snapshot.state)
+        model.eval()
+        model.max_seq_length = recipe.max_seq_length
+        point = stale_and_fresh_hits(model, queries, documents, old_vectors)
+        points.append({"epochs": snapshot.epochs, "steps": snapshot.step, "training_seconds": snapshot.seconds, **point})
+    return {
+        "made_by": "course_utils.embedder_finetuning.drift_sweep (notebook 05's recipe, one run, weights kept at each epoch)",
+        "recipe": dataclasses.asdict(recipe),
+        "epochs": sorted(set(epochs)),
+        "seed": recipe.seed,
+        "qids": [q["qid"] for q in queries],
+        "base": {f"base@{k}": hits_at_k(base, queries, documents, old_vectors, k) for k in (1, 5)},
+        "points": points,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def drift_sweep_path(epochs: Sequence[int] = DRIFT_EPOCHS, recipe: EmbedderRecipe = EMBEDDER_RECIPE) -> Path:
+    """Return the cache file of the drift sweep for these epochs and this recipe (a digest of both is in its name)."""
+    import dataclasses
+    import hashlib
+    import json
+
+    key = json.dumps({"epochs": sorted(set(epochs)), "recipe": dataclasses.asdict(recipe)}, sort_keys=True)
+    return artifact_path(DRIFT_FOLDER, f"05_embedder_drift-{hashlib.sha256(key.encode()).hexdigest()[:12]}.json")
+
+
+def ensure_drift_sweep(epochs: Sequence[int] = DRIFT_EPOCHS, recipe: EmbedderRecipe = EMBEDDER_RECIPE) -> dict[str, Any]:
+    """Return the drift sweep from the cache, running `drift_sweep` first (minutes on 2 cores) if it is not there."""
+    import json
+
+    def build(tmp: Path) -> None:
+        """Run the sweep and write it as JSON into the temporary file."""
+        tmp.write_text(json.dumps(drift_sweep(epochs, recipe), indent=1), encoding="utf-8")
+
+    path = ensure_artifact(drift_sweep_path(epochs, recipe), build, made_by="notebook 05's recipe (drift sweep)")
+    return json.loads(path.read_text(encoding="utf-8"))

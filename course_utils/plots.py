@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
@@ -66,15 +67,21 @@ def plot_approach_map(approaches: Sequence[Approach]) -> Figure:
 
 
 def plot_lines(
-    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], title: str, xlabel: str, ylabel: str, logx: bool = False, logy: bool = False
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], title: str, xlabel: str, ylabel: str, logx: bool = False, logy: bool = False,
+    errors: Mapping[str, Any] | None = None,
 ) -> Figure:
-    """Line plot of named (x values, y values) curves, one colour each."""
+    """Line plot of named (x values, y values) curves, one colour each; `errors` maps a curve to its `yerr` (e.g. `stats.error_bars`)."""
     set_course_style()
     fig, ax = plt.subplots(figsize=(7, 4))
+    unknown = set(errors or {}) - set(curves)
+    if unknown:
+        raise ValueError(f"errors names curves that are not plotted: {sorted(unknown)}.")
     for (label, (xs, ys)), colour in zip(curves.items(), PALETTE):
         if len(xs) != len(ys):
             raise ValueError(f"Curve {label!r} has {len(xs)} x values but {len(ys)} y values.")
         ax.plot(xs, ys, label=label, color=colour, marker="o" if len(xs) < 30 else None)
+        if errors and label in errors:
+            ax.errorbar(xs, ys, yerr=errors[label], fmt="none", ecolor=colour, capsize=4)
     ax.set_xscale("log" if logx else "linear")
     ax.set_yscale("log" if logy else "linear")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
@@ -119,17 +126,27 @@ def plot_bars(values: Mapping[str, float], title: str, ylabel: str, highlight: s
     return fig
 
 
-def plot_grouped_bars(groups: Mapping[str, Mapping[str, float]], title: str, ylabel: str) -> Figure:
-    """Grouped bars: one group per outer key (e.g. a metric), one coloured bar per inner key (e.g. a retriever)."""
+def plot_grouped_bars(
+    groups: Mapping[str, Mapping[str, float]], title: str, ylabel: str, errors: Mapping[str, Mapping[str, tuple[float, float]]] | None = None
+) -> Figure:
+    """Grouped bars: one group per outer key (e.g. a metric), one coloured bar per inner key (e.g. a retriever).
+
+    `errors` has the shape of `groups`, each bar's (distance below, distance above), e.g. from `stats.error_bars`.
+    """
     set_course_style()
     if not groups:
         raise ValueError("plot_grouped_bars needs at least one group of values.")
+    missing = [(g, name) for g, values in groups.items() for name in values if errors is not None and name not in errors.get(g, {})]
+    if missing:
+        raise ValueError(f"errors lacks the bars {missing[:3]}: give every bar its (below, above) distances, or no errors.")
     series = list(dict.fromkeys(name for values in groups.values() for name in values))
     width = 0.8 / len(series)
     fig, ax = plt.subplots(figsize=(max(6.0, 0.35 * len(groups) * len(series) + 2), 4))
     for offset, (name, colour) in enumerate(zip(series, PALETTE * 3)):
         xs = [i + (offset - (len(series) - 1) / 2) * width for i in range(len(groups))]
-        ax.bar(xs, [values.get(name, 0.0) for values in groups.values()], width=width, label=name, color=colour, edgecolor="black")
+        yerr = None if errors is None else [[errors[g].get(name, (0.0, 0.0))[side] for g in groups] for side in (0, 1)]
+        ax.bar(xs, [values.get(name, 0.0) for values in groups.values()], width=width, label=name, color=colour, edgecolor="black",
+               yerr=yerr, capsize=3 if yerr else 0)
     ax.set_xticks(range(len(groups)), list(groups))
     ax.set(ylabel=ylabel, title=title)
     ax.legend()

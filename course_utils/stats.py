@@ -109,7 +109,9 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     p = successes / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half_width = z / (1 + z**2 / n) * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    return max(0.0, centre - half_width), min(1.0, centre + half_width)
+    # exact at the ends: rounding can leave the bound a hair inside p = 0 or 1 (6.9e-18 at 0 of 55), which would
+    # count an all-zero sample as "above zero"
+    return max(0.0, min(p, centre - half_width)), min(1.0, max(p, centre + half_width))
 
 
 def bootstrap_interval(
@@ -293,7 +295,7 @@ def claim(
 
 def error_bars(effects: Sequence[Estimate | Comparison]) -> np.ndarray:
     """Return matplotlib's `yerr` for effects: a 2 x k array of (value - low, high - value)."""
-    return np.array([[e.value - e.low for e in effects], [e.high - e.value for e in effects]])
+    return np.clip(np.array([[e.value - e.low for e in effects], [e.high - e.value for e in effects]]), 0.0, None)  # matplotlib rejects -1e-17
 
 
 def winner(comparison: Comparison, name_a: str | None = None, name_b: str | None = None) -> str | None:

@@ -302,8 +302,9 @@ print(f"answers written by: {agent_approach.name} (the most accurate approach th
 # %% [markdown]
 # Two routers that need no model call. One compares the question with each route's one-sentence description (no labelled
 # data); the other lets the five most similar *training* questions vote, their labels coming from the category of their
-# gold document (labelled data, but cheap: the questions exist anyway). We choose on validation questions and report the
-# chosen router on test questions. Notebook 06 measured the chat model itself as a router, with its best prompt.
+# gold document (labelled data, but cheap: the questions exist anyway). Both route every held-out single-document
+# question: we choose on the validation questions and compare the two, paired, on the test questions. Notebook 06
+# measured the chat model itself as a router, with its best prompt.
 
 # %%
 train_singles = [q for q in data.load_handbook_questions("train") if q["type"] == "single"]
@@ -311,14 +312,18 @@ routers = {
     "tool descriptions": assistant.DescriptionRouter(agent_embedder, assistant.TOOL_DESCRIPTIONS),
     "5 nearest labelled questions": assistant.ExampleRouter(agent_embedder, [q["question"] for q in train_singles], [assistant.route_of(q) for q in train_singles], k=5),
 }
-routing_sets = {split: assistant.routing_questions(30, split) for split in ("validation", "test")}
-routing = {(name, split): assistant.routing_accuracy(router, routing_sets[split]) for name, router in routers.items() for split in routing_sets}
-router_name = max(routers, key=lambda name: routing[(name, "validation")][0])
+routing_sets = {split: [q for q in data.load_handbook_questions(split) if q["type"] == "single"] for split in ("validation", "test")}
+routing = {(name, split): assistant.routing_hits(router, routing_sets[split]) for name, router in routers.items() for split in routing_sets}
+router_name = max(routers, key=lambda name: sum(routing[(name, "validation")]))
 for name, key in zip(routers, ("descriptions", "examples")):
-    results.report(f"routing_{key}", routing[(name, "test")][0], f"router '{name}': routing accuracy ({len(routing_sets['test'])} test questions)")
-results.report("routing_ms_per_question", routing[(router_name, "test")][1], f"router '{router_name}' (chosen on validation): time per question", unit="ms")
+    results.report(f"routing_{key}", sum(routing[(name, "test")]) / len(routing_sets["test"]), f"router '{name}': routing accuracy ({len(routing_sets['test'])} test questions)")
+results.report("routing_ms_per_question", assistant.routing_accuracy(routers[router_name], routing_sets["test"])[1],
+               f"router '{router_name}' (chosen on validation): time per question", unit="ms")
 results.report("routing_chat_model_nb06", recorded_value("06_prompt_engineering", "route_best_smol"), "for comparison, notebook 06: SmolLM2 routing with its best prompt (its own test questions)")
-pd.DataFrame({f"{name}": {f"{split} accuracy": acc for (n, split), (acc, _) in routing.items() if n == name} for name in routers}).T.round(3)
+router_claim = results.claim("example_router_beats_description_router",
+                             stats.paired_difference(routing[("5 nearest labelled questions", "test")], routing[("tool descriptions", "test")], "5 nearest labelled", "descriptions"),
+                             "Routing by the 5 nearest labelled questions beats routing by the tools' descriptions")
+pd.DataFrame({name: {f"{split} accuracy ({len(routing_sets[split])})": sum(hits) / len(hits) for (n, split), hits in routing.items() if n == name} for name in routers}).T.round(3)
 
 # %%
 from course_utils.prompting import generate
@@ -335,6 +340,8 @@ print(agent.ask("My VPN keeps disconnecting when I work from home. What should I
 # keeps HR-only documents away from that user is the filter inside the search. We call the HR tool directly, as an IT
 # user, for every test question (the worst case: the router always picks HR), and count HR-only documents among the top
 # three. As an HR user, the same calls do reach HR-only documents: the filter follows the role, it does not just block HR.
+# An HR user may see every document in the HR tool, so the HR user's results are also what an *unfiltered* search would
+# have shown the IT user; the claim compares the two, question by question.
 
 # %%
 from course_utils.retrieval import ranked_ids
@@ -345,25 +352,32 @@ it_user = [ranked_ids(tools["HR"].retriever.search(q["question"], "it", k=3)) fo
 hr_user = [ranked_ids(tools["HR"].retriever.search(q["question"], "hr", k=3)) for q in test_questions]
 results.report("hr_only_to_it_user", sum(bool(assistant.hidden_ids(ids, handbook, "it")) for ids in it_user), f"IT-user calls of the HR tool that returned an HR-only document (of {len(test_questions)})")
 results.report("hr_only_to_hr_user", sum(bool(set(ids) & hr_only) for ids in hr_user), f"HR-user calls of the HR tool that returned an HR-only document (of {len(test_questions)})")
+results.claim("role_filter_blocks_hr_only_documents",
+              stats.paired_difference([float(bool(assistant.hidden_ids(ids, handbook, "it"))) for ids in it_user],
+                                      [float(bool(set(ids) & hr_only)) for ids in hr_user], "filtered by role", "unfiltered"),
+              "Filtering by the asker's role before ranking removes the HR-only documents an unfiltered search shows an IT user", expected="lower")
 secret = next(q for q in test_questions if q["asker_visibility"] == "hr" and q["type"] == "single")
 for role in ("hr", "it"):
     print(f"--- asked by a user with role {role!r}, routed to HR:\n{agent.ask(secret['question'], role, route='HR').text}\n")
 
 # %% [markdown]
 # ## 10. The agent end to end
-# Questions from the held-out set that belong to a tool, each asked by its own asker, one at a time as a user would:
-# route, retrieve with the user's role, answer, cite. The time is the whole loop for one question.
+# Every held-out question that belongs to a tool, each asked by its own asker, one at a time as a user would: route,
+# retrieve with the user's role, answer, cite. The time is the whole loop for one question.
 
 # %%
 import statistics
 
-asked = [q for q in questions if assistant.route_of(q) != "other"][:6]
+asked = [q for q in questions if assistant.route_of(q) != "other"]
 replies = [agent.ask(q["question"], q["asker_visibility"]) for q in asked]
 for reply in replies[:3]:
     print(f"Q: {reply.question}\nA: {reply.text}\n")
-results.report("agent_routed_correctly", sum(r.route == assistant.route_of(q) for r, q in zip(replies, asked)) / len(asked), f"agent: questions routed to their tool (of {len(asked)})")
-results.report("agent_cites_gold", sum(bool(set(r.source_ids) & set(q["gold_doc_ids"])) for r, q in zip(replies, asked)) / len(asked), "agent: answers citing a gold document")
-results.report("agent_correct", sum(answer_matches(r.reply, q["answer"]) for r, q in zip(replies, asked)) / len(asked), "agent: correct answers")
+routed = [float(r.route == assistant.route_of(q)) for r, q in zip(replies, asked)]
+results.estimate("agent_routed_correctly", routed, "agent: questions routed to their tool")
+results.estimate("agent_cites_gold", [float(bool(set(r.source_ids) & set(q["gold_doc_ids"]))) for r, q in zip(replies, asked)], "agent: answers citing a gold document")
+results.estimate("agent_correct", [float(answer_matches(r.reply, q["answer"])) for r, q in zip(replies, asked)], "agent: correct answers")
+results.claim("agent_routes_to_the_right_tool", stats.mean_ci(routed),
+              "The agent sends at least 80% of held-out HR and IT questions to the right tool", expected="higher", threshold=0.8)
 results.report("agent_seconds_per_question", statistics.median(r.seconds for r in replies), "agent: median seconds per question, one at a time", unit="s")
 
 # %% [markdown]

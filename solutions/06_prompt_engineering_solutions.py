@@ -73,8 +73,9 @@ def ift_prompt(passage: str) -> str:
 assert check_ift_prompt(ift_prompt, model, tokenizer)
 
 # %% [markdown]
-# **Exercise 4 (experiment).** The baseline is SmolLM2's `"chat, zero-shot"` run on the source task, evaluated again
-# here; the variant adds two examples from the task's training pool, balanced over the labels, and changes nothing else.
+# **Exercise 4 (experiment).** The baseline is SmolLM2's `"chat, zero-shot"` run on the source task (the notebook's 16 test
+# passages), evaluated again here; the variant adds two examples from the task's training pool, balanced over
+# the labels, and changes nothing else.
 #
 # *Prediction:* I expect the accuracy to go **up**: two labelled passages show the model both answers and the one-word
 # reply format, which a zero-shot instruction only describes.
@@ -85,7 +86,7 @@ from course_utils.exercises import check_prompt_experiment
 from course_utils.pretrained import load_chat_model
 
 smol, smol_tokenizer = load_chat_model()
-source = pe.source_task()
+source = pe.source_task(n=16)  # the notebook's sample of test passages (its N_SOURCE)
 baseline_result = pe.evaluate_variant(smol, smol_tokenizer, pe.PromptVariant("chat, zero-shot"), source)
 
 PREDICTION = "up"

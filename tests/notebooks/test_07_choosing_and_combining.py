@@ -84,19 +84,23 @@ def test_the_adapter_changes_the_format_of_the_answers(numbers):
 
 
 def test_routers_route_far_better_than_chance(numbers):
-    # three routes, balanced: chance is 1/3; measured 0.83 (descriptions) and 0.97-1.0 (5 nearest labelled questions)
+    # three routes: the most common one (HR) is under half of the test questions; measured on the 55 single-document
+    # test questions: 0.76 (descriptions) and 0.91 (5 nearest labelled questions). Below 0.6 a router is not worth a call
     assert numbers["routing_examples"] >= 0.75
     assert numbers["routing_descriptions"] >= 0.6
 
 
-def test_an_it_user_never_gets_hr_only_documents(numbers):
+def test_an_it_user_never_gets_hr_only_documents(numbers, claims):
+    # the leak count must be exactly zero: one HR-only document shown to an IT user is the defect the section teaches
     assert numbers["hr_only_to_it_user"] == 0
     assert numbers["hr_only_to_hr_user"] > 0  # the filter follows the role: HR users do reach them
+    assert claims["role_filter_blocks_hr_only_documents"]["verdict"] == "supported"
 
 
-def test_the_agent_routes_and_cites_its_sources(numbers):
-    # six questions that belong to a tool: measured 6/6 routed and 6/6 citing a gold document, ~2-3 s each (contended)
-    assert numbers["agent_routed_correctly"] >= 0.5
+def test_the_agent_routes_and_cites_its_sources(numbers, claims):
+    # every held-out HR and IT question, one at a time: the router alone routes ~0.97 of test questions, so the agent
+    # must route at least 80% (its claim) and cite a gold document for most; below one half citing is a retrieval bug
+    assert claims["agent_routes_to_the_right_tool"]["verdict"] == "supported"
     assert numbers["agent_cites_gold"] >= 0.5
 
 

@@ -313,6 +313,9 @@ def test_routing_accuracy_compares_routes_with_the_gold_category():
     questions = [{"question": "a", "category": "hr"}, {"question": "b", "category": "it"}, {"question": "c", "category": "responsible_ai"}]
     accuracy, milliseconds = assistant.routing_accuracy(AlwaysHR(), questions)
     assert accuracy == pytest.approx(1 / 3) and milliseconds >= 0
+    assert assistant.routing_hits(AlwaysHR(), questions) == [1.0, 0.0, 0.0]
+    with pytest.raises(ValueError, match="at least one question"):
+        assistant.routing_hits(AlwaysHR(), [])
     assert [assistant.route_of(q) for q in questions] == ["HR", "IT", "other"]
     routing = assistant.routing_questions(30, "validation")
     assert len(routing) == 30 and {assistant.route_of(q) for q in routing} == {"HR", "IT", "other"}

@@ -247,3 +247,57 @@ def test_evaluating_during_training_does_not_change_the_trained_model(tmp_cache)
         ef.train_embedder(model, pairs, recipe, run_name="test_05_eval", evaluator=evaluator, eval_steps=(1,))
         names.append(model.course_name)  # the name carries a digest of the weights
     assert names[0] == names[1]
+
+
+def test_mean_cosine_averages_the_cosine_of_each_document_with_its_own_new_vector():
+    old = np.array([[1.0, 0.0], [0.0, 2.0]])
+    assert ef.mean_cosine(old, old * 3) == pytest.approx(1.0)  # same directions: the embedder did not move
+    assert ef.mean_cosine(old, np.array([[1.0, 0.0], [0.0, -1.0]])) == pytest.approx(0.0)  # (1 + -1) / 2
+    assert ef.mean_cosine(np.array([[1.0, 0.0]]), np.array([[1.0, 1.0]])) == pytest.approx(1 / np.sqrt(2))
+    with pytest.raises(ValueError, match="same shape"):
+        ef.mean_cosine(old, old[:1])
+    with pytest.raises(ValueError, match="zero vector"):
+        ef.mean_cosine(old, np.array([[1.0, 0.0], [0.0, 0.0]]))
+
+
+def test_a_stale_index_scores_the_queries_against_the_old_vectors(embedder):
+    documents = [{"doc_id": f"d{i}", "text": text} for i, text in enumerate(("How to reset a VPN password", "Vacation days in France", "Coffee machine cleaning"))]
+    queries = [{"qid": f"q{i}", "query": d["text"], "gold_doc_ids": [d["doc_id"]]} for i, d in enumerate(documents)]
+    from course_utils.retrieval import embed_texts
+
+    own = embed_texts(embedder, [d["text"] for d in documents])
+    fresh_index = ef.stale_and_fresh_hits(embedder, queries, documents, own, ks=(1,))
+    assert fresh_index["stale@1"] == fresh_index["fresh@1"] == [1.0, 1.0, 1.0]
+    assert fresh_index["mean_cosine"] == pytest.approx(1.0, abs=1e-5)
+    shuffled = ef.stale_and_fresh_hits(embedder, queries, documents, np.roll(own, 1, axis=0), ks=(1,))  # row i holds another document's vector
+    assert shuffled["stale@1"] == [0.0, 0.0, 0.0] and shuffled["fresh@1"] == [1.0, 1.0, 1.0]
+    assert shuffled["mean_cosine"] < 0.9
+
+
+def test_a_snapshot_after_one_epoch_of_a_longer_run_is_the_one_epoch_model(tmp_cache):
+    import dataclasses
+
+    handbook = load_handbook(UNFILTERED)[:8]
+    pairs = ef.pairs_dataset([{"anchor": d["title"], "positive": d["text"]} for d in handbook])
+    recipe = ef.EmbedderRecipe(batch_size=4, train_max_seq_length=32, max_seq_length=32)  # 2 steps per epoch
+    short = ef.fresh_embedder(recipe, device="cpu")
+    ef.train_embedder(short, pairs, recipe, run_name="test_05_one_epoch")
+    snapshots = []
+    ef.train_embedder(ef.fresh_embedder(recipe, device="cpu"), pairs, dataclasses.replace(recipe, num_epochs=3), run_name="test_05_three_epochs",
+                      callbacks=[ef.epoch_snapshots((1, 3), snapshots)])
+    assert [(s.epochs, s.step) for s in snapshots] == [(1, 2), (3, 6)]
+    one_epoch = short.state_dict()
+    assert all(np.allclose(snapshots[0].state[name].numpy(), one_epoch[name].numpy(), atol=1e-6) for name in one_epoch)
+    assert not all(np.allclose(snapshots[1].state[name].numpy(), one_epoch[name].numpy(), atol=1e-6) for name in one_epoch)
+    with pytest.raises(ValueError, match="at least 1"):
+        ef.epoch_snapshots((0, 2), [])
+
+
+def test_ensure_drift_sweep_runs_the_sweep_once_and_names_the_file_by_recipe(tmp_cache, monkeypatch):
+    calls = []
+    monkeypatch.setattr(ef, "drift_sweep", lambda epochs, recipe: calls.append(tuple(epochs)) or {"epochs": list(epochs)})
+    assert ef.ensure_drift_sweep((1, 2)) == {"epochs": [1, 2]}
+    assert ef.ensure_drift_sweep((1, 2)) == {"epochs": [1, 2]}  # from the cache
+    assert calls == [(1, 2)]
+    assert ef.drift_sweep_path((1, 2)) != ef.drift_sweep_path((1, 3))
+    assert ef.drift_sweep_path((1, 2)) != ef.drift_sweep_path((1, 2), ef.EmbedderRecipe(lr=1e-4))

@@ -27,6 +27,14 @@ def test_lines_can_use_log_axes():
     assert figure.axes[0].get_xscale() == "log"
 
 
+def test_lines_draw_error_bars_only_for_the_curves_given_and_refuse_unknown_ones():
+    curves = {"gap": ([0.9, 0.8], [-0.05, -0.2]), "zero": ([0.9, 0.8], [0.0, 0.0])}
+    figure = plots.plot_lines(curves, title="t", xlabel="x", ylabel="y", errors={"gap": [[0.02, 0.03], [0.04, 0.05]]})
+    assert len(figure.axes[0].containers) == 1  # one errorbar container, for "gap"
+    with pytest.raises(ValueError, match="not plotted"):
+        plots.plot_lines(curves, title="t", xlabel="x", ylabel="y", errors={"other": [0.1, 0.1]})
+
+
 def test_tradeoff_labels_every_point():
     points = {"before": (900.0, 140.0), "0%": (60.0, 450.0), "25%": (70.0, 150.0)}
     figure = plots.plot_tradeoff(points, title="t", xlabel="domain", ylabel="general", reference="before")
@@ -41,6 +49,17 @@ def test_grouped_bars_draw_one_bar_per_series_and_group():
     assert len(ax.patches) == 4 and [t.get_text() for t in ax.get_legend().get_texts()] == ["BM25", "dense"]
     with pytest.raises(ValueError):
         plots.plot_grouped_bars({}, title="t", ylabel="y")
+
+
+def test_grouped_bars_draw_each_bars_error_bar_and_refuse_a_bar_without_one():
+    groups = {"wording 1": {"A": 0.5, "B": 0.25}}
+    errors = {"wording 1": {"A": (0.25, 0.125), "B": (0.0, 0.5)}}
+    figure = plots.plot_grouped_bars(groups, title="t", ylabel="y", errors=errors)
+    bars = [c for c in figure.axes[0].containers if getattr(c, "errorbar", None) is not None]  # the bar containers
+    segments = [bar.errorbar.lines[2][0].get_segments()[0] for bar in bars]  # one vertical segment per bar: (x, low), (x, high)
+    assert [(seg[0][1], seg[1][1]) for seg in segments] == [(0.25, 0.625), (0.25, 0.75)]
+    with pytest.raises(ValueError, match="errors lacks"):
+        plots.plot_grouped_bars(groups, title="t", ylabel="y", errors={"wording 1": {"A": (0.1, 0.1)}})
 
 
 def test_projections_draw_one_panel_per_entry_and_one_point_per_label():

@@ -80,6 +80,18 @@ def test_mean_ci_rejects_a_confidence_outside_zero_to_one(confidence):
         stats.mean_ci([1, 0, 1], confidence=confidence)
 
 
+def test_wilson_interval_ends_exactly_at_an_all_zero_or_all_one_sample():
+    # 0 of 55 rounds to a lower bound of 6.9e-18 without the clamp: an all-zero sample must not be "above zero"
+    assert stats.wilson_interval(0, 55)[0] == 0.0
+    assert stats.wilson_interval(55, 55)[1] == 1.0
+    assert stats.verdict(stats.mean_ci([0.0] * 55), expected="higher") != "supported"
+
+
+def test_error_bars_are_never_negative():
+    bars = stats.error_bars([stats.mean_ci([0.0] * 55), stats.mean_ci([1.0] * 55)])
+    assert (bars >= 0).all() and bars[0, 0] == 0.0 and bars[1, 1] == 0.0
+
+
 def test_wilson_method_refuses_scores_that_are_not_zero_or_one():
     with pytest.raises(ValueError, match="0/1"):
         stats.mean_ci([0.5, 1.0], method="wilson")
