@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .paths import artifact_path, cache_lock, write_text_atomic
-from .stats import Claim, Comparison, Estimate, mean_ci
+from .paths import artifact_path, cache_lock, repo_root, write_text_atomic
+from .stats import Claim, Comparison, Estimate, across_seeds, mean_ci, verdict
 from .stats import claim as judge_claim
 
 
@@ -176,3 +176,44 @@ def recorded_value(notebook: str, key: str) -> Any:
     if key not in metrics:
         raise KeyError(f"notebooks/{notebook}.ipynb has recorded no {key!r}: run that notebook again (its results predate this number).")
     return metrics[key]["value"]
+
+
+SEED_SPREAD_FILE = "benchmarks/seed_spread.json"  # written by `make seeds` (tools/seed_spread.py), committed
+
+
+def seed_spread_path() -> Path:
+    """Return the committed record of the claims re-run with several seeds."""
+    return repo_root() / SEED_SPREAD_FILE
+
+
+def load_seed_spread(notebook: str) -> dict[str, dict[str, Any]]:
+    """Return a notebook's claims re-run with several seeds: {claim: {"expected", "statement", "seeds", "effects"}}."""
+    path = seed_spread_path()
+    if not path.exists():
+        raise FileNotFoundError(f"{SEED_SPREAD_FILE} is missing: restore it from git, or re-measure it with `make seeds` (about 10 minutes).")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    if notebook not in record:
+        raise KeyError(f"{SEED_SPREAD_FILE} has no runs of {notebook}: measure them with `python -m tools.seed_spread --only {notebook[:2]}`.")
+    return {name: entry for name, entry in record[notebook].items() if not name.startswith("_")}
+
+
+def print_seed_spread(notebook: str, claims: list[str] | None = None, this_run: NotebookResults | None = None) -> dict[str, str]:
+    """Print each claim's effect per seed, its mean with a t interval across seeds and the verdict; return the verdicts.
+
+    With `this_run` (the notebook's `NotebookResults`), each claim also shows the verdict of the run just made.
+    """
+    recorded = load_seed_spread(notebook)
+    verdicts = {}
+    for name in claims or list(recorded):
+        if name not in recorded:
+            raise KeyError(f"{SEED_SPREAD_FILE} has no claim {name!r} for {notebook}; it has {sorted(recorded)}.")
+        entry = recorded[name]
+        spread = across_seeds(entry["effects"])
+        verdicts[name] = verdict(spread, entry["expected"])
+        per_seed = ", ".join(f"{value:+.3f}" for value in entry["effects"])
+        agreeing = sum(value > 0 if entry["expected"] == "higher" else value < 0 for value in entry["effects"])
+        print(f"{entry['statement']}\n  seeds {entry['seeds']}: {per_seed} ({agreeing} of {spread.n} the claimed way); "
+              f"mean {spread.value:+.3f} (95% CI {spread.low:+.3f} to {spread.high:+.3f}, n = {spread.n} seeds): {verdicts[name]}")
+        if this_run is not None and name in this_run.claims:
+            print(f"  this notebook's own run: {this_run.claims[name]['verdict']}")
+    return verdicts

@@ -345,6 +345,21 @@ print(f"The stale index fell measurably short of a re-embedded one after: {', '.
       + drift_claim.sentence("measurably worse than the base model: it broke.", "still measurably better than the base model: it did not break.",
                              "not measurably different from the base model."))
 
+# %% [markdown]
+# The headings gain (section 6) and the stale index's loss (above) were each measured on one training run, seeded 0.
+# `make seeds` re-ran the one-epoch recipe with other seeds: each seed holds out other SQLite pages, samples other
+# heading pairs and shuffles them differently. Each claim's effect per seed, how many seeds point the claimed way, the
+# mean with a 95% t interval across the seeds and its verdict:
+
+# %%
+from course_utils.results import print_seed_spread
+
+seed_verdicts = print_seed_spread("05_embedding_finetuning", this_run=results)
+
+# %% [markdown]
+# Where this run's verdict and the verdict across seeds differ, believe the one across seeds: one run can land on either
+# side of the line by chance, and the drift sweep above is one seed too.
+
 # %%
 prepared = [run for run in runs if run.endswith("(prepared)")]  # the live run is the prepared first epoch again
 xs = [1.0] + [runs[run]["mean_cosine"] for run in prepared]  # start from the untrained model: not moved, nothing lost
@@ -523,6 +538,8 @@ Markdown(results.table())
 # - Check the tasks you did not train for: FAQ recall@1 (section 6) and RAG accuracy (section 10) print the direction
 #   and verdict of what fine-tuning did to them.
 # - Better retrieval is not better answers by itself: measure the whole pipeline.
+# - One training run is one seed: the spread across seeds (section 9) shows how much of a gain belongs to the recipe
+#   and how much to the run.
 #
 # ## Troubleshooting
 # - **Training is very slow:** another program is using the cores, or `OMP_WAIT_POLICY` is not `PASSIVE` while two

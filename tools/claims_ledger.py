@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from course_utils.paths import repo_root, write_text_atomic
-from course_utils.results import load_claims
-from course_utils.stats import format_number
+from course_utils.results import SEED_SPREAD_FILE, load_claims, load_seed_spread
+from course_utils.stats import across_seeds, format_number, verdict
 
 NOTEBOOKS = (
     "00_setup_and_map",
@@ -98,12 +98,50 @@ def claim_row(entry: dict[str, Any]) -> str:
     return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
 
 
-def ledger_markdown(claims: Sequence[dict[str, Any]], silent: Sequence[str] = ()) -> str:
-    """Return the text of CLAIMS.md: the header, one row per claim, then the notebooks that claimed nothing."""
+SEEDS_HEAD = (
+    "",
+    "## Across seeds",
+    "",
+    "The training claims above come from one run, seeded 0. `make seeds` re-ran them with several seeds and recorded",
+    f"each claim's effect per seed in `{SEED_SPREAD_FILE}`; the interval here is a Student t interval across the seeds.",
+    "",
+    "| claim | notebook (result key) | expected | effect per seed | mean | 95% CI | seeds | verdict |",
+    "|---|---|---|---|---|---|---|---|",
+)
+
+
+def seed_rows(notebooks: Sequence[str] = NOTEBOOKS) -> list[str]:
+    """Return one ledger row per claim re-run across seeds (none when the seed record is missing)."""
+    rows = []
+    for notebook in notebooks:
+        try:
+            recorded = load_seed_spread(notebook)
+        except (FileNotFoundError, KeyError):
+            continue
+        for key, entry in recorded.items():
+            spread = across_seeds(entry["effects"])
+            cells = (
+                entry["statement"],
+                f"{notebook} (`{key}`)",
+                _expected_text(entry),
+                ", ".join(format_number(value, True) for value in entry["effects"]),
+                format_number(spread.value, True),
+                f"{format_number(spread.low, True)} to {format_number(spread.high, True)}",
+                spread.n,
+                verdict(spread, entry["expected"]),
+            )
+            rows.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+    return rows
+
+
+def ledger_markdown(claims: Sequence[dict[str, Any]], silent: Sequence[str] = (), seeds: Sequence[str] = ()) -> str:
+    """Return the text of CLAIMS.md: the header, one row per claim, the notebooks that claimed nothing, the seed table."""
     lines = [HEADER]
     lines += [*TABLE_HEAD, *(claim_row(entry) for entry in claims)] if claims else ["No claims recorded yet: run the notebooks first."]
     if silent:
         lines += ["", "Notebooks with no recorded claims (not run yet, or they claim nothing): " + ", ".join(silent) + "."]
+    if seeds:
+        lines += [*SEEDS_HEAD, *seeds]
     return "\n".join(lines) + "\n"
 
 
@@ -120,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     path = args.out or default_path()
     claims, silent = collect_claims()
-    text = ledger_markdown(claims, silent)
+    text = ledger_markdown(claims, silent, seed_rows())
     if args.check:
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             print(f"{path.name} is stale: it differs from the claims recorded in the cache. Run `make claims`.")

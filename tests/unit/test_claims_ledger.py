@@ -1,6 +1,6 @@
 import pytest
 
-from course_utils import stats
+from course_utils import results, stats
 from course_utils.results import NotebookResults
 from course_utils.stats import Comparison, Estimate
 from tools import claims_ledger
@@ -18,7 +18,8 @@ def recorded_claims(tmp_path, monkeypatch):
 def test_ledger_has_one_row_per_claim_in_notebook_order(recorded_claims, tmp_path):
     out = tmp_path / "CLAIMS.md"
     assert claims_ledger.main(["--out", str(out)]) == 0
-    rows = [line for line in out.read_text().splitlines() if line.startswith("| ") and "---" not in line][1:]
+    first_table = out.read_text().split("## Across seeds")[0]  # the second table comes from the committed seed record
+    rows = [line for line in first_table.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert rows == [
         "| accuracy above 0.5 | 01_pretraining (`beats_chance`) | > 0.50 | 0.42 | 0.30 to 0.55 | 60 | not measurable at n = 60 |",
         "| RAG vs closed-book | 04_rag (`rag_beats_closed_book`) | > 0.00 | +0.31 | +0.22 to +0.40 | 110 | supported |",
@@ -63,3 +64,14 @@ def test_check_fails_when_the_ledger_is_stale_and_passes_after_writing(recorded_
     assert claims_ledger.main(["--out", str(out), "--check"]) == 0
     NotebookResults("04_rag").claim("another", Comparison(0.2, 0.1, 0.3, 10), "another claim")
     assert claims_ledger.main(["--out", str(out), "--check"]) == 1
+
+
+def test_ledger_adds_the_claims_rerun_across_seeds(tmp_path, monkeypatch):
+    record = tmp_path / "seed_spread.json"
+    record.write_text('{"02_continued_pretraining": {"cpt": {"expected": "lower", "statement": "CPT lowers loss", '
+                      '"seeds": [0, 1, 2], "effects": [-2.7, -2.8, -2.9]}}}')
+    monkeypatch.setattr(results, "seed_spread_path", lambda: record)
+    text = claims_ledger.ledger_markdown([], (), claims_ledger.seed_rows())
+    # mean -2.8, sd 0.1, t(0.975, 2) = 4.303: half-width 0.248 -> -3.05 to -2.55
+    assert "## Across seeds" in text
+    assert "| CPT lowers loss | 02_continued_pretraining (`cpt`) | < 0.00 | -2.70, -2.80, -2.90 | -2.80 | -3.05 to -2.55 | 3 | supported |" in text
