@@ -190,11 +190,17 @@ def load_seed_spread(notebook: str) -> dict[str, dict[str, Any]]:
     """Return a notebook's claims re-run with several seeds: {claim: {"expected", "statement", "seeds", "effects"}}."""
     path = seed_spread_path()
     if not path.exists():
-        raise FileNotFoundError(f"{SEED_SPREAD_FILE} is missing: restore it from git, or re-measure it with `make seeds` (about 10 minutes).")
+        raise FileNotFoundError(f"{SEED_SPREAD_FILE} is missing: restore it from git, or re-measure it with `make seeds` (minutes of training).")
     record = json.loads(path.read_text(encoding="utf-8"))
     if notebook not in record:
         raise KeyError(f"{SEED_SPREAD_FILE} has no runs of {notebook}: measure them with `python -m tools.seed_spread --only {notebook[:2]}`.")
     return {name: entry for name, entry in record[notebook].items() if not name.startswith("_")}
+
+
+def seed_spread_verdict(entry: dict[str, Any]) -> tuple[Estimate, str]:
+    """Return a recorded claim's mean across seeds (Student t interval) and the verdict on that interval."""
+    spread = across_seeds(entry["effects"])
+    return spread, verdict(spread, entry["expected"])
 
 
 def print_seed_spread(notebook: str, claims: list[str] | None = None, this_run: NotebookResults | None = None) -> dict[str, str]:
@@ -208,8 +214,7 @@ def print_seed_spread(notebook: str, claims: list[str] | None = None, this_run: 
         if name not in recorded:
             raise KeyError(f"{SEED_SPREAD_FILE} has no claim {name!r} for {notebook}; it has {sorted(recorded)}.")
         entry = recorded[name]
-        spread = across_seeds(entry["effects"])
-        verdicts[name] = verdict(spread, entry["expected"])
+        spread, verdicts[name] = seed_spread_verdict(entry)
         per_seed = ", ".join(f"{value:+.3f}" for value in entry["effects"])
         agreeing = sum(value > 0 if entry["expected"] == "higher" else value < 0 for value in entry["effects"])
         print(f"{entry['statement']}\n  seeds {entry['seeds']}: {per_seed} ({agreeing} of {spread.n} the claimed way); "

@@ -17,8 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from course_utils.paths import repo_root, write_text_atomic
-from course_utils.results import SEED_SPREAD_FILE, load_claims, load_seed_spread
-from course_utils.stats import across_seeds, format_number, verdict
+from course_utils.results import (
+    SEED_SPREAD_FILE,
+    load_claims,
+    load_seed_spread,
+    seed_spread_verdict,
+)
+from course_utils.stats import format_number
 
 NOTEBOOKS = (
     "00_setup_and_map",
@@ -119,7 +124,7 @@ def seed_rows(notebooks: Sequence[str] = NOTEBOOKS) -> list[str]:
         except (FileNotFoundError, KeyError):
             continue
         for key, entry in recorded.items():
-            spread = across_seeds(entry["effects"])
+            spread, outcome = seed_spread_verdict(entry)
             cells = (
                 entry["statement"],
                 f"{notebook} (`{key}`)",
@@ -128,7 +133,7 @@ def seed_rows(notebooks: Sequence[str] = NOTEBOOKS) -> list[str]:
                 format_number(spread.value, True),
                 f"{format_number(spread.low, True)} to {format_number(spread.high, True)}",
                 spread.n,
-                verdict(spread, entry["expected"]),
+                outcome,
             )
             rows.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
     return rows

@@ -25,22 +25,17 @@ import argparse
 import dataclasses
 import datetime
 import json
+import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from course_utils.paths import write_text_atomic
 from course_utils.results import SEED_SPREAD_FILE, seed_spread_path
 
-EffectsBySeed = dict[str, dict[str, Any]]
-
-
-def _mean(values: Sequence[float]) -> float:
-    return sum(values) / len(values)
-
 
 def _mean_difference(a: Sequence[float], b: Sequence[float]) -> float:
     """Mean of per-item a - b (the paired effect the notebooks' claims report)."""
-    return _mean([x - y for x, y in zip(a, b, strict=True)])
+    return statistics.fmean(x - y for x, y in zip(a, b, strict=True))
 
 
 def cpt_effects(seed: int) -> dict[str, float]:
@@ -147,20 +142,17 @@ EXPERIMENTS: dict[str, tuple[Callable[[int], dict[str, float]], dict[str, tuple[
 }
 
 
-def measure(notebooks: Sequence[str], seeds: Sequence[int]) -> dict[str, Any]:
-    """Run every selected experiment once per seed; return the JSON-ready record."""
-    record: dict[str, Any] = {}
-    for notebook in notebooks:
-        measure_one, claims = EXPERIMENTS[notebook]
-        per_seed: EffectsBySeed = {}
-        for seed in seeds:
-            per_seed[str(seed)] = measure_one(seed)
-            print(f"{notebook} seed {seed}: {per_seed[str(seed)]}", flush=True)
-        record[notebook] = {
-            claim: {"expected": expected, "statement": statement, "seeds": list(seeds), "effects": [per_seed[str(s)][claim] for s in seeds]}
-            for claim, (expected, statement) in claims.items()
-        }
-    return record
+def measure(notebook: str, seeds: Sequence[int]) -> dict[str, Any]:
+    """Run one notebook's experiment once per seed; return its JSON-ready entry {claim: {..., "seeds", "effects"}}."""
+    measure_one, claims = EXPERIMENTS[notebook]
+    per_seed = {}
+    for seed in seeds:
+        per_seed[seed] = measure_one(seed)
+        print(f"{notebook} seed {seed}: {per_seed[seed]}", flush=True)
+    return {
+        claim: {"expected": expected, "statement": statement, "seeds": list(seeds), "effects": [per_seed[seed][claim] for seed in seeds]}
+        for claim, (expected, statement) in claims.items()
+    }
 
 
 def merge_seeds(recorded: dict[str, Any], measured: dict[str, Any]) -> dict[str, Any]:
@@ -188,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     path = seed_spread_path()
     for notebook in notebooks:  # written after each notebook, so a later failure keeps the earlier runs
         record = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        record[notebook] = merge_seeds(record.get(notebook, {}), measure([notebook], args.seeds)[notebook])
+        record[notebook] = merge_seeds(record.get(notebook, {}), measure(notebook, args.seeds))
         record.setdefault("_measured", {"made_by": "python -m tools.seed_spread"})[notebook] = datetime.date.today().isoformat()
         write_text_atomic(path, json.dumps(record, indent=1) + "\n")
         print(f"wrote {notebook}'s runs to {SEED_SPREAD_FILE}", flush=True)

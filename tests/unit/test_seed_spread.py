@@ -87,3 +87,13 @@ def test_print_seed_spread_sets_this_runs_verdict_beside_the_spread(record, tmp_
     results.print_seed_spread("02_continued_pretraining", ["tight", "wide"], this_run=run)
     out = capsys.readouterr().out
     assert out.count("this notebook's own run: supported") == 1  # "wide" was not claimed by this run
+
+
+def test_merge_seeds_adds_new_seeds_and_replaces_a_remeasured_one():
+    from tools.seed_spread import merge_seeds
+
+    recorded = {"c": {"expected": "higher", "statement": "s", "seeds": [0, 1, 2], "effects": [0.1, 0.2, 0.3]}}
+    measured = {"c": {"expected": "higher", "statement": "s", "seeds": [4, 2], "effects": [0.5, 0.9]}}
+    assert merge_seeds(recorded, measured)["c"]["seeds"] == [0, 1, 2, 4]
+    assert merge_seeds(recorded, measured)["c"]["effects"] == [0.1, 0.2, 0.9, 0.5]
+    assert merge_seeds({}, measured)["c"]["seeds"] == [2, 4]
