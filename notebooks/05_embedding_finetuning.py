@@ -259,9 +259,10 @@ plot_lines({"fine-tuned": ([p[0] for p in points], [p[2] for p in points]), "bas
            title=f"Half of the gain came from the first {half} labelled pairs", xlabel="labelled training pairs", ylabel="recall@5, held-out headings");
 
 # %% [markdown]
-# The first pairs buy the most: the model learns the task's shape quickly, and later pairs refine it. On a CPU the
-# training itself is seconds to a minute; collecting and checking the pairs is the expensive part, and it must be redone
-# when the documents change enough.
+# The title says how many of the pairs bought half of this run's gain. Each point is one measurement on the held-out
+# headings, with its own sampling error of a few hundredths, so read the shape of the curve, not the small steps
+# between neighbouring points. On a CPU the training itself is seconds to a minute; collecting and checking the pairs
+# is the expensive part, and it must be redone when the documents change enough.
 #
 # ## 9. The maintenance trap: an old index and a new model
 # An index holds vectors made by one model. After fine-tuning, queries are embedded by the new model, and the index

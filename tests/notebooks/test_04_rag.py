@@ -58,7 +58,7 @@ def test_the_small_model_rarely_cites_its_sources_itself(numbers):
 
 
 def test_rag_answers_more_questions_than_the_closed_book_model(numbers):
-    # closed-book: the (fictional) company is unknown to the model, measured 0/20; extractive RAG measured 0.35 on 20
+    # closed-book: the (fictional) company is unknown to the model (0 of 30 in the committed run); extractive RAG 0.21 of 110
     assert numbers["accuracy_closed_book"] <= 0.1
     assert numbers["accuracy_rag_extractive"] > numbers["accuracy_closed_book"] + 0.15
     # SmolLM2-135M stays weak even with the right sources (measured 0.35): above 0.8 would mean a scoring bug
@@ -117,9 +117,10 @@ def test_an_injection_the_filter_misses_reaches_the_model(numbers, claims):
     assert numbers["injection_followed_filter"] <= numbers["injection_followed_none"]
     assert numbers["injection_followed_filter_guard"] <= numbers["injection_followed_guard"]  # the same, under the guarded prompt
     assert claims["filter_reduces_injection"]["verdict"] != "contradicted"
-    # issue 26: obedience is measured on a grid of at least 15 held-out phrasings x 2 questions, paired across defences
+    # issue 26: obedience is measured on every held-out phrasing (at least 15), each in its own question, paired across defences
+    held_out_phrasings = claims["filter_catches_unseen_injections"]["n"]
     for key in ("guard_prompt_reduces_injection", "filter_reduces_injection", "filter_and_guard_reduce_injection"):
-        assert claims[key]["n"] >= 30 and claims[key]["expected"] == "lower", key
+        assert claims[key]["n"] == held_out_phrasings >= 15 and claims[key]["expected"] == "lower", key
 
 
 def test_no_prompt_shows_a_document_its_asker_may_not_see_once_filtered_before_ranking(numbers):

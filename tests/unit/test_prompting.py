@@ -103,3 +103,21 @@ def test_answer_log_probability_prefers_the_right_answer(chat_model):
         prompting.answer_log_probability(model, tokenizer, messages, " ")
     with pytest.raises(ValueError, match="one answer per prompt"):
         prompting.answer_log_probabilities(model, tokenizer, [messages], ["a", "b"])
+
+
+def test_answer_log_probabilities_match_a_full_forward_pass(chat_model):
+    """Asking the model for the answer positions' logits alone gives the scores of the full logits."""
+    import torch
+
+    model, tokenizer = chat_model
+    prompts = [prompting.user_message("What is the capital of France?"), prompting.user_message("Name a colour.")]
+    answers = ["Paris is the capital", "Blue"]
+    expected = []
+    for prompt, answer in zip(prompts, answers):
+        context = prompting.encode_prompt(tokenizer, prompt)[0].tolist()
+        answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
+        with torch.no_grad():
+            logits = model(input_ids=torch.tensor([context + answer_ids])).logits[0]
+        log_probs = torch.log_softmax(logits.float(), dim=-1)
+        expected.append(float(sum(log_probs[len(context) - 1 + i, token] for i, token in enumerate(answer_ids))))
+    assert prompting.answer_log_probabilities(model, tokenizer, prompts, answers, batch_size=2) == pytest.approx(expected, abs=1e-3)
