@@ -202,15 +202,53 @@ def split_sentences(text: str) -> list[str]:
     return [sentence.strip() for sentence in re.split(r"(?<=[.!?])\s+", text) if sentence.strip()]
 
 
-def best_sentences(embedder: Any, question: str, documents: Sequence[Record], n: int = 3) -> list[tuple[str, str]]:
+def _passages_of(document: Record) -> list[str]:
+    """A document's sentences as the passages RAG shows a model: "Title: sentence"."""
+    return [f"{document['title']}: {sentence}" for sentence in split_sentences(document["text"])]
+
+
+class SentencePool:
+    """Every sentence of `documents`, embedded once, so that questions about the same documents reuse the vectors.
+
+    `best_sentences` and `gold_and_distractors` embed each candidate sentence for every question unless given a pool.
+    A pool keeps the vectors it made: build it again after training the embedder or editing a document.
+    """
+
+    def __init__(self, embedder: Any, documents: Sequence[Record]) -> None:
+        self.embedder = embedder
+        self._passages = {document["doc_id"]: _passages_of(document) for document in documents}
+        flat = [passage for passages in self._passages.values() for passage in passages]
+        vectors = embed_texts(embedder, flat) if flat else None
+        self._vectors, start = {}, 0
+        for doc_id, passages in self._passages.items():
+            self._vectors[doc_id] = vectors[start : start + len(passages)] if vectors is not None else None
+            start += len(passages)
+
+    def vectors_of(self, document: Record) -> Any:
+        """The vectors of `document`'s passages, in sentence order; an error if the pool holds another version of it."""
+        if self._passages.get(document["doc_id"]) != _passages_of(document):
+            raise ValueError(f"This SentencePool does not hold document {document['doc_id']!r} as given (added or edited since); build a new pool.")
+        return self._vectors[document["doc_id"]]
+
+
+def best_sentences(embedder: Any, question: str, documents: Sequence[Record], n: int = 3, pool: SentencePool | None = None) -> list[tuple[str, str]]:
     """Return the `n` sentences of `documents` most similar to `question`, best first, as (doc_id, "Title: sentence")."""
+    import numpy as np
+
     if n <= 0:
         raise ValueError(f"n must be positive, got {n}.")
-    candidates = [(document["doc_id"], f"{document['title']}: {sentence}") for document in documents for sentence in split_sentences(document["text"])]
+    candidates = [(document["doc_id"], passage) for document in documents for passage in _passages_of(document)]
     if not candidates:
         raise ValueError("best_sentences needs documents with some text.")
-    vectors = embed_texts(embedder, [question] + [passage for _, passage in candidates])
-    scores = vectors[1:] @ vectors[0]
+    if pool is None:
+        vectors = embed_texts(embedder, [question] + [passage for _, passage in candidates])
+        question_vector, passage_vectors = vectors[0], vectors[1:]
+    else:
+        if pool.embedder is not embedder:
+            raise ValueError("This SentencePool was built with another embedder; build one with the embedder you search with.")
+        question_vector = embed_texts(embedder, [question])[0]
+        passage_vectors = np.vstack([pool.vectors_of(document) for document in documents if split_sentences(document["text"])])
+    scores = passage_vectors @ question_vector
     return [candidates[i] for i in scores.argsort()[::-1][:n]]
 
 
@@ -315,7 +353,8 @@ def sibling_ids(documents: Sequence[Record], doc_id: str) -> list[str]:
 
 
 def gold_and_distractors(
-    embedder: Any, vector_index: VectorIndex, documents: Sequence[Record], question: Record, role: str, n_distractors: int = 4
+    embedder: Any, vector_index: VectorIndex, documents: Sequence[Record], question: Record, role: str, n_distractors: int = 4,
+    pool: SentencePool | None = None,
 ) -> tuple[str, list[str]]:
     """Return the gold document's sentence holding the answer, and the closest sentences of other documents `role` may see."""
     by_id = {document["doc_id"]: document for document in documents}
@@ -327,7 +366,7 @@ def gold_and_distractors(
         raise ValueError(f"No single sentence of {gold_doc['doc_id']!r} holds the answer {question['answer']!r}.")
     nearest = retrieve_for_role(vector_index, embedder, question["question"], documents, role, k=n_distractors + 2)
     others = [by_id[d] for d, _ in nearest if d != gold_doc["doc_id"]]
-    candidates = best_sentences(embedder, question["question"], others, n=3 * n_distractors)
+    candidates = best_sentences(embedder, question["question"], others, n=3 * n_distractors, pool=pool)
     distractors = [passage for _, passage in candidates if not answer_matches(passage, question["answer"])][:n_distractors]
     return f"{gold_doc['title']}: {holding[0]}", distractors
 

@@ -307,8 +307,8 @@ trl_sft(trl_model, tokenizer, data.load_instructions("train"), num_steps=IFT.num
         per_device_train_batch_size=IFT.batch_size, learning_rate=IFT.lr, warmup_steps=5, seed=IFT.seed, disable_tqdm=True)
 scores["TRL SFTTrainer"] = instruction_score(trl_model, tokenizer, eval_set, IFT.max_new_tokens)
 results.report("trl_score", scores["TRL SFTTrainer"].overall, "instruction score, TRL SFTTrainer")
-results.claim("trl_matches_hand_assembled", stats.paired_difference(scores["TRL SFTTrainer"].item_scores, scores["full, masked"].item_scores, "TRL", "hand-assembled"),
-              "TRL's SFTTrainer scores the same as the hand-assembled run (within 0.1)", expected="equivalent", margin=0.1)
+trl_claim = results.claim("trl_matches_hand_assembled", stats.paired_difference(scores["TRL SFTTrainer"].item_scores, scores["full, masked"].item_scores, "TRL", "hand-assembled"),
+                          "TRL's SFTTrainer scores the same as the hand-assembled run (within 0.1)", expected="equivalent", margin=0.1)
 
 # %% [markdown]
 # `trl_sft` builds an `SFTConfig` with the course defaults. On a CPU, set `bf16=False` and leave gradient checkpointing

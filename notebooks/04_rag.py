@@ -326,7 +326,8 @@ eval_questions = [q for q in handbook_questions if q["split"] in ("validation", 
 on_test = [i for i, q in enumerate(eval_questions) if q["split"] == "test"][:30]  # closed-book and the slowest variant: 30 questions
 by_id = {document["doc_id"]: document for document in handbook}
 top_doc = [rag.retrieve_for_role(handbook_index, embedder, q["question"], handbook, q["asker_visibility"], k=1)[0][0] for q in eval_questions]
-best_two = [rag.best_sentences(embedder, q["question"], [by_id[d]], n=2)[::-1] for q, d in zip(eval_questions, top_doc)]  # closest last
+sentence_pool = rag.SentencePool(embedder, handbook)  # every handbook sentence embedded once, reused for every question
+best_two = [rag.best_sentences(embedder, q["question"], [by_id[d]], n=2, pool=sentence_pool)[::-1] for q, d in zip(eval_questions, top_doc)]  # closest last
 reply_budget = answering.reply_token_budget(chat_tokenizer, [q["answer"] for q in eval_questions])
 every = range(len(eval_questions))
 variants = {  # name: (model, which questions, prompt for question i, source ids of question i)
@@ -467,7 +468,7 @@ litm_questions = [q for q in eval_questions if any(answer_matches(s, q["answer"]
 positions = [1, 5, 10]
 prompts, gold_answers = [], []
 for q in litm_questions:
-    gold, distractors = rag.gold_and_distractors(embedder, handbook_index, handbook, q, q["asker_visibility"], n_distractors=9)
+    gold, distractors = rag.gold_and_distractors(embedder, handbook_index, handbook, q, q["asker_visibility"], n_distractors=9, pool=sentence_pool)
     prompts += [answering.answer_prompt(q["question"], rag.place_at(gold, distractors, position)) for position in positions]
     gold_answers += [q["answer"]] * len(positions)
 log_probs = np.array(answer_log_probabilities(answer_model, chat_tokenizer, prompts, gold_answers, batch_size=len(positions))).reshape(-1, len(positions))
@@ -585,9 +586,9 @@ post_filtered = [[d for d in ranking if d in it_allowed] for ranking in unfilter
 results.report("hr_leaks_without_filter", sum(bool(set(r) & hr_only) for r in unfiltered), f"IT-user prompts with an HR-only document, no filter (of {len(all_questions)})")
 results.report("hr_leaks_with_filter", sum(bool(set(r) & hr_only) for r in filtered), "IT-user prompts with an HR-only document, filter before ranking")
 results.report("post_filter_short_prompts", sum(len(r) < 5 for r in post_filtered), "prompts left with fewer than 5 sources when filtering after ranking")
-results.claim("filter_before_ranking_stops_leaks",
-              stats.paired_difference([float(bool(set(r) & hr_only)) for r in filtered], [float(bool(set(r) & hr_only)) for r in unfiltered], "filter before ranking", "no filter"),
-              "Filtering by the asker's role inside the search removes the HR-only documents an unfiltered search puts in an IT user's sources", expected="lower")
+leak_claim = results.claim("filter_before_ranking_stops_leaks",
+                           stats.paired_difference([float(bool(set(r) & hr_only)) for r in filtered], [float(bool(set(r) & hr_only)) for r in unfiltered], "filter before ranking", "no filter"),
+                           "Filtering by the asker's role inside the search removes the HR-only documents an unfiltered search puts in an IT user's sources", expected="lower")
 
 # %% [markdown]
 # With the filter inside the search a leak is impossible by construction: a document outside `allowed_ids` is never a

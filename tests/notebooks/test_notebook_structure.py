@@ -62,6 +62,14 @@ def test_committed_outputs_come_from_a_complete_error_free_run(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS + SOLUTIONS, ids=lambda p: p.stem)
+def test_no_cell_shows_a_claim_as_its_raw_repr(path):
+    # a claim prints its own sentence when recorded; a cell that ends on the call also shows the dataclass repr
+    reprs = [i for i, c in enumerate(cells(path)) if c["cell_type"] == "code" for o in c.get("outputs", [])
+             if o.get("output_type") == "execute_result" and re.match(r"(Claim|Comparison|Estimate)\(", "".join(o.get("data", {}).get("text/plain", "")))]
+    assert not reprs, f"{path.name}: cells {reprs} end on a claim; assign it (claim = results.claim(...)) so only its sentence shows"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + SOLUTIONS, ids=lambda p: p.stem)
 def test_colab_badge_points_at_this_notebook(path):
     badge = re.search(r"colab\.research\.google\.com/github/[^/]+/[^/]+/blob/main/([^)\s]+)", markdown(path))
     assert badge, f"{path.name} has no Open-in-Colab badge"

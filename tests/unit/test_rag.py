@@ -149,6 +149,18 @@ def test_best_sentences_pick_the_answering_sentence_and_name_the_document(embedd
         rag.best_sentences(embedder, "q", documents, n=0)
 
 
+def test_a_sentence_pool_gives_the_same_best_sentences_without_embedding_them_again(embedder, handbook):
+    documents = [d for d in handbook if d["category"] == "it"][:6]
+    pool = rag.SentencePool(embedder, documents)
+    question = "How many characters must a password have?"
+    assert rag.best_sentences(embedder, question, documents, n=4, pool=pool) == rag.best_sentences(embedder, question, documents, n=4)
+    edited = {**documents[0], "text": documents[0]["text"] + " A sentence added later."}
+    with pytest.raises(ValueError, match="build a new pool"):  # a stale pool must not answer for an edited document
+        rag.best_sentences(embedder, question, [edited], n=1, pool=pool)
+    with pytest.raises(ValueError, match="another embedder"):
+        rag.best_sentences(object(), question, documents, n=1, pool=pool)
+
+
 def test_cited_ids_map_citation_numbers_to_sources():
     assert rag.cited_ids("Thirty days [2], see also [1] and [2] and [7].", ["a", "b", "c"]) == ["b", "a"]
     assert rag.cited_ids("no citation", ["a"]) == []
