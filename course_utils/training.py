@@ -9,9 +9,12 @@ no checkpoints written mid-run, `report_to="none"`, and no tqdm bar: `fit` shows
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .paths import artifact_path
@@ -200,7 +203,7 @@ def fit(
     **overrides: Any,
 ) -> TrainingHistory:
     """Run HF `Trainer` on any dataset of feature dicts for `num_steps`; return the loss history."""
-    from transformers import PrinterCallback, Trainer
+    from transformers import PrinterCallback
 
     from .progress import training_progress
 
@@ -215,7 +218,7 @@ def fit(
         **overrides,
     )
     history = TrainingHistory(batch_size=args.per_device_train_batch_size)
-    trainer = Trainer(
+    trainer = _trainer_class()(
         model=model,
         args=args,
         train_dataset=train_dataset,
@@ -230,13 +233,51 @@ def fit(
         # each process would then train alone on its shard (no gradient averaging, no error). Clear the mark.
         vars(model).pop("_is_accelerate_prepared", None)
     started = time.perf_counter()
-    with PeakRssSampler(interval_s=RSS_SAMPLE_INTERVAL_S) as memory:
+    with PeakRssSampler(interval_s=RSS_SAMPLE_INTERVAL_S) as memory, _existing_objects_frozen():
         trainer.train()
     history.seconds = time.perf_counter() - started
     history.peak_rss_growth_bytes = memory.growth_bytes
     history.optimizer_state_bytes = optimizer_state_bytes(trainer.optimizer)
     model.eval()
     return history
+
+
+@contextmanager
+def _existing_objects_frozen() -> Iterator[None]:
+    """Keep Python's garbage collector from rescanning, during training, the objects that existed before it.
+
+    After importing transformers a process holds ~370k objects, and each full collection walks them all: the Trainer
+    forces one as it starts and the interpreter runs more, about 4% of a tiny GPT's training time. Objects made
+    during training are still collected; the frozen ones rejoin the collector afterwards.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@lru_cache(maxsize=1)
+def _trainer_class() -> type:
+    """HF `Trainer`, counting the model's parameters for its FLOPs estimate once per run instead of on every step."""
+    from transformers import Trainer
+
+    class CourseTrainer(Trainer):
+        """`Trainer` whose per-step FLOPs estimate (6 x tokens x non-embedding parameters) reuses one parameter count.
+
+        The stock estimate walks every module and parameter each step: about 0.7 ms of a 30 ms step at nanoGPT's shape.
+        """
+
+        def floating_point_ops(self, inputs: dict[str, Any]) -> int:
+            """6 x input tokens x non-embedding parameters, the count taken on the first step."""
+            main_input = getattr(self.model, "main_input_name", "input_ids")
+            if main_input not in inputs or not hasattr(self.model, "num_parameters"):
+                return 0
+            if getattr(self, "_non_embedding_parameters", None) is None:
+                self._non_embedding_parameters = self.model.num_parameters(exclude_embeddings=True)
+            return 6 * inputs[main_input].numel() * self._non_embedding_parameters
+
+    return CourseTrainer
 
 
 def optimizer_state_bytes(optimizer: Any) -> int:

@@ -58,6 +58,40 @@ def test_train_causal_lm_lowers_the_loss_and_records_history(tmp_cache):
     assert history.peak_rss_growth_bytes >= 0
 
 
+def test_objects_from_before_training_are_frozen_for_the_garbage_collector_only_while_it_runs(tmp_cache):
+    import gc
+
+    from transformers import TrainerCallback
+
+    _, model, blocks = tiny_model_and_blocks()
+    frozen_during = []
+
+    class FreezeCount(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            frozen_during.append(gc.get_freeze_count())
+
+    training.train_causal_lm(model, blocks, num_steps=2, run_name="test", per_device_train_batch_size=4, callbacks=[FreezeCount()])
+    assert len(frozen_during) == 2 and min(frozen_during) > 1000  # the model, tensors and imported modules
+    assert gc.get_freeze_count() == 0  # collected normally again afterwards
+
+
+def test_the_trainers_flops_estimate_counts_parameters_once_and_matches_the_stock_one(tmp_cache, monkeypatch):
+    from transformers import Trainer
+
+    _, model, blocks = tiny_model_and_blocks()
+    args = training.training_arguments("test", max_steps=1)
+    course, stock = training._trainer_class()(model=model, args=args), Trainer(model=model, args=args)
+    inputs = {"input_ids": blocks[:4], "labels": blocks[:4]}
+    expected = stock.floating_point_ops(inputs)
+    assert expected == 6 * blocks[:4].numel() * model.num_parameters(exclude_embeddings=True) > 0
+    counts = []
+    counting = type(model).num_parameters
+    monkeypatch.setattr(type(model), "num_parameters", lambda self, **kw: counts.append(1) or counting(self, **kw))
+    assert [course.floating_point_ops(inputs) for _ in range(3)] == [expected] * 3
+    assert len(counts) == 1
+    assert course.floating_point_ops({"attention_mask": blocks[:4]}) == 0  # no input ids: no estimate, as in the stock Trainer
+
+
 def test_train_causal_lm_rejects_zero_steps(tmp_cache):
     with pytest.raises(ValueError, match="positive"):
         training.train_causal_lm(None, None, num_steps=0, run_name="x")
