@@ -387,6 +387,12 @@ for (question, passage), old, new in list(zip(given, *sentence_replies.values())
     print(f"\n{question['question']}  (reference: {question['answer']!r})\n  without adapter: {old!r}\n  with adapter:    {new!r}")
 
 # %% [markdown]
+# The verdicts say where this recipe stops. `benchmarks/ANSWER_ADAPTER.md` records what else was tried: it trains each
+# recipe (this one, twice the steps, half the abstention examples) on this kind of CPU, times it, and scores it on the
+# *validation* questions only, so choosing among recipes never reads the test questions. Read its table before changing
+# the recipe, and measure a new one the same way (`python benchmarks/bench_answer_adapter.py`).
+
+# %% [markdown]
 # An adapter is a few megabytes beside a model of hundreds: ship it separately, or merge it into the weights for deployment
 # (`load_answer_model` merges it; a merged model answers exactly as the adapter does, at the plain model's speed).
 

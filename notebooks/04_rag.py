@@ -416,8 +416,9 @@ pd.DataFrame(rows)
 # the answer in text a small model cannot sort out; two short, relevant sentences just before the question leave less
 # to get wrong. Without the adapter, the model still copies the wrong number, paraphrases into an error or answers a
 # different question; the verdicts above say how much of that a few minutes of LoRA training on the reading step
-# removes, and whether the adapter learned to say "Not in the sources." when retrieval has nothing. Notebook 06 tunes
-# prompts across models, and notebook 07 combines approaches.
+# removes, and whether the adapter learned to say "Not in the sources." when retrieval has nothing; where a verdict falls
+# short of its target, `benchmarks/ANSWER_ADAPTER.md` shows the recipes tried and where each stops, on validation
+# questions only. Notebook 06 tunes prompts across models, and notebook 07 combines approaches.
 #
 # ## 8. Limit 1: the context window
 # Every source costs prompt tokens, and the model reads every prompt token before it writes its first word. The chat
