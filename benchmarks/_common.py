@@ -18,6 +18,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the maintainers' tools/ package, from the checkout
 
 from course_utils.paths import artifact_path, write_text_atomic  # noqa: E402
+from course_utils.stats import mean_ci  # noqa: E402
 from tools.machine import CpuShareMeter, load_average, machine_description  # noqa: E402
 
 
@@ -49,3 +50,8 @@ def run_benchmark(name: str, title: str, measure: Callable[[], dict[str, Any]]) 
     print(f"\n{name}: {record['seconds']} s, other programs {share.other_cores} cores, stolen {share.steal_cores} cores")
     return record
 
+
+def ci_cell(scores: list[float]) -> str:
+    """'0.81 (0.71–0.88)': the mean of 0/1 scores with its 95% CI, for a markdown table."""
+    estimate = mean_ci(scores)
+    return f"{estimate.value:.2f} ({estimate.low:.2f}–{estimate.high:.2f})"

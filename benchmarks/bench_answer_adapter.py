@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _common import ci_cell  # benchmarks/_common.py
 from course_utils import answering, data, rag
 from course_utils.access import UNFILTERED
 from course_utils.pretrained import load_chat_model, load_embedder
-from course_utils.stats import mean_ci
 
 COMMITTED = answering.ANSWER_ADAPTER
 RECIPES = {  # name: (recipe, why it was tried)
@@ -32,23 +32,12 @@ RECIPES = {  # name: (recipe, why it was tried)
 }
 
 
-def cell(scores: list[float]) -> str:
-    """'0.61 (0.52–0.70)' for a list of 0/1 scores."""
-    estimate = mean_ci(scores)
-    return f"{estimate.value:.2f} ({estimate.low:.2f}–{estimate.high:.2f})"
-
-
 def validation_inputs(embedder):
     """(sentence-given pairs, end-to-end questions with their two best sentences, out-of-corpus questions with passages)."""
     handbook = data.load_handbook(UNFILTERED)
-    by_id = {document["doc_id"]: document for document in handbook}
     index = rag.build_corpus_index(embedder, handbook, rag.HANDBOOK_INDEX)
-    pool = rag.SentencePool(embedder, handbook)
     questions = [q for q in data.load_handbook_questions("validation") if q["type"] == "single"]
-    end_to_end = []
-    for q in questions:
-        top = rag.retrieve_for_role(index, embedder, q["question"], handbook, q["asker_visibility"], k=1)[0][0]
-        end_to_end.append((q, [p for _, p in rag.best_sentences(embedder, q["question"], [by_id[top]], n=2, pool=pool)[::-1]]))
+    end_to_end = [(q, rag.rag_context(embedder, index, handbook, q["question"], q["asker_visibility"]).passages) for q in questions]
     outside = [(q, rag.rag_context(embedder, index, handbook, q["question"], "all").passages) for q in data.load_out_of_corpus_questions("handbook", "validation")]
     return answering.sentence_given_set(("validation",)), end_to_end, outside
 
@@ -79,7 +68,7 @@ def main() -> None:
         lora, history = answering.train_answer_adapter(model, tokenizer, examples, recipe, disable_tqdm=True)
         scores = score_recipe(lora.merge_and_unload().eval(), tokenizer, inputs, budget)
         rows.append((name, why, recipe, len(examples), history.seconds, history.train_loss[-1] if history.train_loss else float("nan"), scores))
-        print(f"{name}: {history.seconds:.0f} s, " + ", ".join(f"{k} {cell(v)}" for k, v in scores.items()), file=sys.stderr, flush=True)
+        print(f"{name}: {history.seconds:.0f} s, " + ", ".join(f"{k} {ci_cell(v)}" for k, v in scores.items()), file=sys.stderr, flush=True)
     when = datetime.datetime.fromtimestamp(started_at, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     n = {key: len(values) for key, values in rows[0][-1].items()}
     print("# Answer-from-sources adapter: what was tried\n")
@@ -92,7 +81,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, why, recipe, n_examples, seconds, last_loss, scores in rows:
         print(f"| {name} | {why} | {recipe.num_steps} | {recipe.abstain_fraction:.2f} | {n_examples} | {seconds:.0f} | {last_loss:.3f} | "
-              f"{cell(scores['given'])} | {cell(scores['e2e'])} | {cell(scores['false_abstention'])} | {cell(scores['abstention'])} |")
+              f"{ci_cell(scores['given'])} | {ci_cell(scores['e2e'])} | {ci_cell(scores['false_abstention'])} | {ci_cell(scores['abstention'])} |")
     print("\nTargets: sentence given >= 0.80, end to end >= 0.60, false abstention <= 0.10, out-of-corpus abstention >= 0.80.")
 
 

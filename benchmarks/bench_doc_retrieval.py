@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _common import ci_cell  # benchmarks/_common.py
 from course_utils import doc_retrieval as dr
 from course_utils.data import (
     load_doc_questions,
@@ -26,7 +27,7 @@ from course_utils.data import (
 )
 from course_utils.pretrained import load_embedder
 from course_utils.retrieval import reciprocal_rank_fusion
-from course_utils.stats import mean_ci, paired_difference
+from course_utils.stats import paired_difference
 
 
 def timed(function, *args, **kwargs):
@@ -34,12 +35,6 @@ def timed(function, *args, **kwargs):
     started = time.perf_counter()
     result = function(*args, **kwargs)
     return result, time.perf_counter() - started
-
-
-def cell(scores: list[int]) -> str:
-    """'0.81 (0.71–0.88)' for a 0/1 list."""
-    estimate = mean_ci(scores)
-    return f"{estimate.value:.2f} ({estimate.low:.2f}–{estimate.high:.2f})"
 
 
 def main() -> None:
@@ -120,7 +115,7 @@ def main() -> None:
         print("| chunking | retriever | rerank | hit@1 (95% CI) | hit@5 (95% CI) | seconds |")
         print("|---|---|---|---|---|---|")
         for r in (r for r in rows if r["set"] == set_name):
-            print(f"| {r['chunking']} | {r['retriever']} | {r['rerank']} | {cell(r['hit1'])} | {cell(r['hit5'])} | {r['seconds']:.1f} |")
+            print(f"| {r['chunking']} | {r['retriever']} | {r['rerank']} | {ci_cell(r['hit1'])} | {ci_cell(r['hit5'])} | {r['seconds']:.1f} |")
         first = next(r for r in rows if r["set"] == set_name and r["chunking"] == best_chunking and r["retriever"] == best_retriever and r["rerank"] == "none")
         print()
         for second in (r for r in rows if r["set"] == set_name and r["rerank"] != "none"):
@@ -142,8 +137,8 @@ def main() -> None:
         in_val = dr.top_scores(firsts[(best_chunking, retriever, "doc validation")])
         in_test = dr.top_scores(firsts[(best_chunking, retriever, "doc test")])
         threshold = dr.choose_threshold(in_val, dr.top_scores(out_ranked["val"][retriever]))
-        print(f"| top {retriever} score | {threshold:.3f} | {cell(dr.abstains(dr.top_scores(out_ranked['test'][retriever]), threshold))} "
-              f"| {cell(dr.abstains(in_test, threshold))} |")
+        print(f"| top {retriever} score | {threshold:.3f} | {ci_cell(dr.abstains(dr.top_scores(out_ranked['test'][retriever]), threshold))} "
+              f"| {ci_cell(dr.abstains(in_test, threshold))} |")
 
 
 def add_row(rows: list, set_name: str, chunking: str, retriever: str, rerank: str, ids: list, chunks: list, questions: list, url_of: dict, seconds: float) -> None:
