@@ -87,7 +87,7 @@ mutation: $(STAMP)
 claims: $(STAMP)
 	$(BIN)/python -m tools.claims_ledger
 
-# Notebooks 02, 03 and 05's training claims re-run with seeds 0, 1, 2 (8 min measured); writes benchmarks/seed_spread.json, which they print.
+# Notebooks 02, 03 and 05's training claims re-run with seeds 0, 1, 2 (minutes each; measured times in tools/seed_spread.py); writes benchmarks/seed_spread.json, which they print.
 seeds: $(STAMP)
 	$(RUN_ENV) $(BIN)/python -m tools.seed_spread
 

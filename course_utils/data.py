@@ -87,6 +87,18 @@ def load_dataset_file(name: str) -> list[Record]:
     return read_jsonl(datasets_dir() / name, SCHEMAS[name])
 
 
+def dataset_fingerprint(name: str) -> str:
+    """SHA-256 of a committed dataset file's bytes: recorded beside artifacts trained on it, to notice a rebuilt dataset."""
+    import hashlib
+
+    if name not in SCHEMAS:
+        raise DatasetError(f"Unknown dataset {name!r}; the course ships: {sorted(SCHEMAS)}.")
+    path = datasets_dir() / name
+    if not path.exists():
+        raise DatasetError(f"File {path} is missing. {_restore_hint(path)}")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _filter_split(records: list[Record], split: str | None) -> list[Record]:
     if split is None:
         return records

@@ -1,6 +1,6 @@
 """Measuring models: perplexity for language models, scores for answers, metrics for retrieval.
 
-Perplexity is used by notebooks 01-03 and 07; the answer scores (exact match, token F1, contains, and the course's
+Perplexity is used by notebooks 01-03 and 07, and a general task score (a passage's true continuation over the same words shuffled) by 03; the answer scores (exact match, token F1, contains, and the course's
 scorer `answer_matches`) by 03-07; the retrieval metrics (hit rate@k, recall@k, MRR, nDCG@k) by 04, 05 and 07. Everything here is
 deterministic, so tests can assert the numbers a notebook prints.
 """
@@ -56,6 +56,57 @@ def block_losses(model: Any, blocks: Any, batch_size: int = 64) -> list[float]:
 def perplexity(model: Any, blocks: Any, batch_size: int = 64) -> float:
     """Return exp(mean next-token loss): how many tokens the model is 'choosing between' on average."""
     return math.exp(mean_loss(model, blocks, batch_size))
+
+
+def continuation_choices(blocks: Any, prefix_tokens: int = 48, continuation_tokens: int = 16, seed: int = 0) -> list[dict[str, Any]]:
+    """A general task from held-out text: a passage's opening, its true continuation, and the same tokens shuffled.
+
+    Every window of `prefix_tokens + continuation_tokens` tokens in a block makes one item. The other choice holds
+    exactly the true continuation's tokens in a seeded random order, so only knowing how the language goes tells them
+    apart: word order, not which words occur.
+    """
+    import torch
+
+    window = prefix_tokens + continuation_tokens
+    if len(blocks) < 1 or blocks.shape[1] < window or continuation_tokens < 2:
+        raise ValueError(f"continuation_choices needs blocks of at least {window} tokens and a continuation of 2+ tokens; got {tuple(blocks.shape)}.")
+    generator = torch.Generator().manual_seed(seed)
+    items = []
+    for start in range(0, blocks.shape[1] - window + 1, window):
+        for block in blocks:
+            true = block[start + prefix_tokens : start + window]
+            items.append({"prefix": block[start : start + prefix_tokens], "true": true, "other": true[torch.randperm(continuation_tokens, generator=generator)]})
+    return items
+
+
+def continuation_log_probs(model: Any, prefixes: Any, continuations: Any) -> list[float]:
+    """Sum of log P(continuation token | everything before it) for each row of (prefixes, continuations)."""
+    import torch
+
+    device = next(model.parameters()).device
+    sequences = torch.cat([prefixes, continuations], dim=1).to(device)
+    with torch.no_grad():
+        log_probs = model(input_ids=sequences).logits[:, :-1].float().log_softmax(dim=-1)
+    targets = sequences[:, 1:]
+    token_log_probs = log_probs.gather(2, targets.unsqueeze(-1)).squeeze(-1)
+    return token_log_probs[:, prefixes.shape[1] - 1 :].sum(dim=1).tolist()
+
+
+def continuation_choice_scores(model: Any, items: Sequence[dict[str, Any]], batch_size: int = 64) -> list[float]:
+    """Per item 1.0 if the model gives the true continuation a higher log-probability than the other one, else 0.0."""
+    import torch
+
+    if not items:
+        raise ValueError("continuation_choice_scores needs at least one item; build them with continuation_choices(blocks).")
+    model.eval()
+    scores: list[float] = []
+    for start in range(0, len(items), batch_size):
+        batch = items[start : start + batch_size]
+        prefixes = torch.stack([item["prefix"] for item in batch])
+        true = continuation_log_probs(model, prefixes, torch.stack([item["true"] for item in batch]))
+        other = continuation_log_probs(model, prefixes, torch.stack([item["other"] for item in batch]))
+        scores.extend(float(t > o) for t, o in zip(true, other))
+    return scores
 
 
 def next_token_distribution(model: Any, tokenizer: Any, prompt: str, top_k: int = 10) -> list[tuple[str, float]]:

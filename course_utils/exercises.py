@@ -559,28 +559,29 @@ def _base_weights_differ(model: Any, base_model: Any) -> bool:
 
 @_checker("Exercise 3 (medium): LoRA at full fine-tuning's learning rate and steps")
 def check_lora_at_full_ft_settings(train_lora: Callable[[], Any], tokenizer: Any, eval_set: Sequence[Mapping[str, str]], full_ft_score: float, base_model: Any = None) -> None:
-    """Check `train_lora() -> model`: LoRA on notebook 02's model trained with full fine-tuning's recipe, scored against full fine-tuning.
+    """Check `train_lora() -> model`: LoRA on notebook 02's model trained with the live full fine-tuning recipe, scored against that run.
 
     `base_model` is the model LoRA must wrap (default: notebook 02's, from the cache).
     """
     from .finetuning import instruction_score
-    from .recipes import IFT, ensure_cpt
+    from .recipes import IFT, ensure_cpt, live_recipe
 
+    live = live_recipe(IFT)
     model = _call(train_lora, time_limit=None)  # training takes tens of seconds: no time limit here
     adapters = [parameter for name, parameter in model.named_parameters() if "lora_B" in name] if hasattr(model, "named_parameters") else []
     if not adapters:
         raise _NotYet("return the LoRA model: lora_model(copy.deepcopy(cpt_model), r=IFT.lora_r, target_modules=targets), trained.")
     largest = max(float(parameter.detach().abs().max()) for parameter in adapters)
     if largest == 0.0:
-        raise _NotYet("the adapters are still zero (B starts at 0): train the model with run_ift(model, tokenizer, examples, IFT) before returning it.")
+        raise _NotYet("the adapters are still zero (B starts at 0): train the model with run_ift(model, tokenizer, examples, LIVE) before returning it.")
     if _base_weights_differ(model, base_model if base_model is not None else ensure_cpt()[0]):
         raise _NotYet("the weights under the adapters are not notebook 02's model: wrap a fresh copy of cpt_model (copy.deepcopy(cpt_model)).")
-    if largest < LORA_B_TRAINED_FRACTION * IFT.lr * IFT.num_steps:
-        raise _NotYet("the adapters barely moved: train with full fine-tuning's own recipe, run_ift(..., IFT), its learning rate and all its steps.")
+    if largest < LORA_B_TRAINED_FRACTION * live.lr * live.num_steps:
+        raise _NotYet("the adapters barely moved: train with the live full fine-tuning recipe, run_ift(..., LIVE), its learning rate and all its steps.")
     score = instruction_score(model, tokenizer, eval_set, IFT.max_new_tokens).overall
     print(f"instruction score: LoRA at full fine-tuning's settings {score:.3f}, full fine-tuning {full_ft_score:.3f}")
     if score >= full_ft_score - 0.1:
-        raise _NotYet("this LoRA scores close to full fine-tuning: did it train with lora_recipe(IFT)? Use IFT, full fine-tuning's own recipe.")
+        raise _NotYet("this LoRA scores close to full fine-tuning: did it train with lora_recipe(LIVE)? Use LIVE, full fine-tuning's own recipe.")
 
 
 # --- Notebook 04: RAG ---
@@ -1186,11 +1187,12 @@ def _one_changed_field(recipe: Any, default: Any, name: str) -> str:
 def check_ift_experiment(prediction: Any, recipe: Any, history: Any, variant_score: Any, baseline_score: Any, eval_set: Sequence[Mapping[str, str]]) -> None:
     """Check an IFT run with one changed recipe setting, then report its instruction score against the notebook's run."""
     from .finetuning import InstructionScore, score_answer
-    from .recipes import IFT, IftRecipe
+    from .recipes import IFT, IftRecipe, live_recipe
 
+    live = live_recipe(IFT)  # section 4's live run is the baseline
     direction = _prediction(prediction)
-    recipe = _instance(recipe, IftRecipe, "the recipe you trained with, dataclasses.replace(IFT, ...)")
-    knob = _one_changed_field(recipe, IFT, "IFT")
+    recipe = _instance(recipe, IftRecipe, "the recipe you trained with, dataclasses.replace(LIVE, ...)")
+    knob = _one_changed_field(recipe, live, "LIVE")
     history = _training_history(history, "run_ift(...)")
     if not recipe.num_steps - 10 < _last_step(history) <= recipe.num_steps:
         raise _NotYet(f"the history ends at step {_last_step(history)}, the recipe says {recipe.num_steps}: train with run_ift(model, tokenizer, examples, recipe).")
@@ -1208,7 +1210,7 @@ def check_ift_experiment(prediction: Any, recipe: Any, history: Any, variant_sco
     if scores["your run"][1] == scores["the baseline"][1]:
         raise _NotYet("your run's answers are the baseline's, word for word: score the model you trained with the changed recipe.")
     _report_experiment(direction, scores["your run"][0], scores["the baseline"][0], "instruction score (per instruction)",
-                       f"{knob}={getattr(recipe, knob)}", f"{knob}={getattr(IFT, knob)}")
+                       f"{knob}={getattr(recipe, knob)}", f"{knob}={getattr(live, knob)}")
 
 
 def _chunk_hits(embedder: Any, chunks: Sequence[Any], vectors: Any, pages: Sequence[Any], questions: Sequence[Mapping[str, Any]], k: int) -> list[float]:

@@ -28,7 +28,8 @@ TINY_CHAT_TEMPLATE = (
 )
 
 # How each task family of datasets/instructions.jsonl is scored against its reference.
-TASK_METRICS = {"source": "exact", "uppercase": "exact", "title": "f1", "first_sentence": "f1", "faq_answer": "f1", "handbook_answer": "contains"}
+# The five judgement families each answer with one of two words (chance 0.50); handbook_answer is section 10's adapter task.
+TASK_METRICS = {"source": "exact", "length": "exact", "digit": "exact", "question": "exact", "quotes": "exact", "handbook_answer": "contains"}
 
 
 def add_chat_template(tokenizer: Any) -> Any:
@@ -94,8 +95,14 @@ def instruction_tune(model: Any, tokenizer: Any, examples: list[dict[str, list[i
     from .training import fit
 
     history = fit(model, examples, num_steps=num_steps, run_name=run_name, data_collator=padding_collator(tokenizer), **overrides)
-    history.tokens_seen = sum(len(e["input_ids"]) for e in examples[: num_steps * history.batch_size])
+    history.tokens_seen = examples_tokens(examples, num_steps * history.batch_size)
     return history
+
+
+def examples_tokens(examples: Sequence[dict[str, list[int]]], n_seen: int) -> int:
+    """Tokens in `n_seen` examples drawn epoch by epoch from `examples` (the last, partial epoch counted from the start)."""
+    full_epochs, rest = divmod(n_seen, len(examples))
+    return full_epochs * sum(len(e["input_ids"]) for e in examples) + sum(len(e["input_ids"]) for e in examples[:rest])
 
 
 def ignore_peft_deprecation_warning() -> None:
@@ -179,17 +186,6 @@ def instruction_score(model: Any, tokenizer: Any, records: Sequence[dict[str, st
     means = {task: sum(scores) / len(scores) for task, scores in per_task.items()}
     stopped = sum(answer.new_tokens < max_new_tokens for answer in answers)
     return InstructionScore(overall=sum(means.values()) / len(means), per_task=means, stops=stopped / len(records), answers=[answer.text for answer in answers], item_scores=item_scores)
-
-
-def balanced_sample(records: Sequence[dict[str, str]], per_task: int) -> list[dict[str, str]]:
-    """Take the first `per_task` records of each task (records keep their file order, so this is deterministic)."""
-    taken: dict[str, int] = {}
-    sample = []
-    for record in records:
-        if taken.get(record["task"], 0) < per_task:
-            taken[record["task"]] = taken.get(record["task"], 0) + 1
-            sample.append(record)
-    return sample
 
 
 def trl_sft(model: Any, tokenizer: Any, records: Sequence[dict[str, str]], *, num_steps: int, run_name: str, max_length: int, **overrides: Any) -> Any:

@@ -28,10 +28,12 @@ SPECIAL_TOKENS = (END_OF_TEXT, PAD, USER, ASSISTANT)
 
 # The course's checkpoints (notebooks 01-03), and which notebook makes each, for the error a learner sees when one is missing.
 PRETRAINED_CHECKPOINT, CPT_CHECKPOINT, IFT_CHECKPOINT = "01_pretrained", "02_cpt", "03_ift"
+IFT_MIXED_CHECKPOINT = "03_ift_general_mix"
 CHECKPOINT_MAKERS = {
     PRETRAINED_CHECKPOINT: "notebooks/01_pretraining.ipynb",
     CPT_CHECKPOINT: "notebooks/02_continued_pretraining.ipynb",
-    IFT_CHECKPOINT: "notebooks/03_instruction_finetuning.ipynb",
+    IFT_CHECKPOINT: "make setup (notebook 03's recipe, prepared once)",
+    IFT_MIXED_CHECKPOINT: "make setup (notebook 03's recipe with general text mixed in, prepared once)",
 }
 
 

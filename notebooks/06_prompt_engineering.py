@@ -49,7 +49,7 @@ results = NotebookResults("06_prompt_engineering")
 # %% [markdown]
 # ## 1. Three models, three kinds
 # An **instruct** model was pre-trained and then tuned on chats; it expects its chat template. The course's **IFT** model
-# learned five task families in one fixed chat format within a 128-token window. A **base** model was only pre-trained: it
+# learned five judgement tasks in one fixed chat format within a 128-token window. A **base** model was only pre-trained: it
 # continues text and has no chat template at all. We load all three and time the base model's load (on a first run this
 # includes assembling its GGUF file from four packages and converting it to safetensors, once).
 

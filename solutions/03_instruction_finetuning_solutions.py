@@ -3,8 +3,8 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/pretraining-to-prompting/course/blob/main/solutions/03_instruction_finetuning_solutions.ipynb)
 #
-# Worked solutions to the exercises of `notebooks/03_instruction_finetuning.ipynb`. Exercise 3 trains LoRA on notebook 02's model
-# and compares it with notebook 03's saved IFT model; exercise 4 needs the course tokenizer with its chat template, loaded
+# Worked solutions to the exercises of `notebooks/03_instruction_finetuning.ipynb`. Exercises 3 and 5 compare with section
+# 4's live full fine-tuning run, which is repeated here (a few CPU seconds: the same recipe, data and seed); exercise 4 needs the course tokenizer with its chat template, loaded
 # from notebook 01's checkpoint (each model rebuilt with its recipe if missing).
 
 # %%
@@ -43,29 +43,33 @@ def lora_parameters(shapes: list[tuple[int, int]], r: int) -> int:
 assert check_lora_parameters(lora_parameters)
 
 # %% [markdown]
-# **Exercise 3 (medium).** Wrap, train with `IFT` (not `lora_recipe(IFT)`), return. Section 4's full fine-tuning score
-# comes from notebook 03's saved IFT model (`ensure_ift`), scored on the same held-out instructions.
+# **Exercise 3 (medium).** Wrap, train with `LIVE` (not `lora_recipe(LIVE)`), return. Section 4's live full fine-tuning
+# run is repeated first and scored on the same held-out instructions.
 
 # %%
 import copy
 
 from course_utils.exercises import check_lora_at_full_ft_settings
 from course_utils.finetuning import add_chat_template, instruction_score, lora_model
-from course_utils.recipes import IFT, ensure_cpt, ensure_ift, ift_examples, instruction_eval_set, run_ift
+from course_utils.recipes import IFT, ensure_cpt, ift_examples, instruction_eval_set, live_recipe, run_ift
 
+LIVE = live_recipe(IFT)
 cpt_model, tokenizer = ensure_cpt()
 add_chat_template(tokenizer)
-eval_set = instruction_eval_set(IFT)
-full_ft_score = instruction_score(ensure_ift()[0], tokenizer, eval_set, IFT.max_new_tokens).overall
+eval_set = instruction_eval_set()
+examples = ift_examples(tokenizer, IFT)
+live_model = copy.deepcopy(cpt_model)
+run_ift(live_model, tokenizer, examples, LIVE, run_name="03_full", disable_tqdm=True)
+live_score = instruction_score(live_model, tokenizer, eval_set, IFT.max_new_tokens)
 
 
 def lora_at_full_ft_settings():
     lora = lora_model(copy.deepcopy(cpt_model), r=IFT.lora_r, target_modules=("c_attn", "c_proj", "c_fc"))
-    run_ift(lora, tokenizer, ift_examples(tokenizer, IFT), IFT, run_name="03_lora_full_ft_settings", disable_tqdm=True)
+    run_ift(lora, tokenizer, examples, LIVE, run_name="03_lora_full_ft_settings", disable_tqdm=True)
     return lora
 
 
-assert check_lora_at_full_ft_settings(lora_at_full_ft_settings, tokenizer, eval_set, full_ft_score)
+assert check_lora_at_full_ft_settings(lora_at_full_ft_settings, tokenizer, eval_set, live_score.overall)
 
 # %% [markdown]
 # **Exercise 4 (stretch).** Read the pieces off `tokenizer.chat_template`: role tokens, newlines, and the end-of-text token closing the answer.
@@ -86,8 +90,8 @@ def format_chat(user_content: str, answer: str) -> str:
 assert check_chat_format(format_chat, tokenizer)
 
 # %% [markdown]
-# **Exercise 5 (experiment).** Section 4's run is notebook 03's saved IFT model (`ensure_ift()`), scored on the same
-# held-out instructions; the experiment repeats full fine-tuning from notebook 02's model with a tenth of the learning rate.
+# **Exercise 5 (experiment).** The baseline is section 4's live run, repeated in exercise 3's cell (`live_score`); the
+# experiment repeats it from notebook 02's model with a tenth of the learning rate.
 #
 # *Prediction:* I expect the instruction score to go **down**: at a tenth of the rate the same number of steps moves the
 # weights much less, so the model should learn less of the answer format and stop less often by itself.
@@ -98,17 +102,16 @@ import dataclasses
 
 from course_utils.exercises import check_ift_experiment
 from course_utils.finetuning import add_chat_template, instruction_score
-from course_utils.recipes import IFT, ensure_cpt, ensure_ift, ift_examples, instruction_eval_set, run_ift
+from course_utils.recipes import IFT, ensure_cpt, ift_examples, instruction_eval_set, live_recipe, run_ift
 
 cpt_model, tokenizer = ensure_cpt()
 add_chat_template(tokenizer)
-eval_set = instruction_eval_set(IFT)
-baseline_score = instruction_score(ensure_ift()[0], tokenizer, eval_set, IFT.max_new_tokens)
+eval_set = instruction_eval_set()
 
 PREDICTION = "down"
-ift_recipe = dataclasses.replace(IFT, lr=IFT.lr / 10)
+ift_recipe = dataclasses.replace(live_recipe(IFT), lr=IFT.lr / 10)
 ift_model = copy.deepcopy(cpt_model)
 ift_history = run_ift(ift_model, tokenizer, ift_examples(tokenizer, ift_recipe), ift_recipe, run_name="03_exercise", disable_tqdm=True)
 ift_score = instruction_score(ift_model, tokenizer, eval_set, IFT.max_new_tokens)
 
-assert check_ift_experiment(PREDICTION, ift_recipe, ift_history, ift_score, baseline_score, eval_set)
+assert check_ift_experiment(PREDICTION, ift_recipe, ift_history, ift_score, live_score, eval_set)

@@ -10,11 +10,12 @@ spread across seeds with `results.print_seed_spread` (a Student t interval over 
 What a seed changes:
   02  which documentation sections are held out, the order of CPT's training blocks, and which Austen blocks the
       50% replay mixes in (notebook 01's model and its Austen split stay the same)
-  03  the order of IFT's training examples, and of the quarter CPT run after it
+  03  the order of IFT's training examples (the prepared recipe, all its steps), and of the quarter CPT run after it
   05  which SQLite pages are held out, which headings become training pairs, and the training order
 
 Time, measured 2026-12-06 with one torch thread (OMP_NUM_THREADS=1) while the test suite ran beside it: seeds 0-2 of
-all three notebooks took 8 minutes, seeds 3-4 of 03 and 05 another 11.
+all three notebooks took 8 minutes, seeds 3-4 of 03 and 05 another 11. Notebook 03's recipe then changed (five judgement
+tasks, trained for 1,200 steps): its seeds 0-4 were measured again the same day with 2 threads, 9.5 minutes in all.
 
 Usage: python -m tools.seed_spread [--seeds 0 1 2] [--only 02 03 05]   (new seeds are added to the recorded ones)
 """
@@ -76,9 +77,13 @@ def cpt_effects(seed: int) -> dict[str, float]:
 
 
 def ift_effects(seed: int) -> dict[str, float]:
-    """Notebook 03's IFT claims for one seed: IFT against the CPT model, and CPT-then-IFT against IFT-then-CPT."""
+    """Notebook 03's IFT claims for one seed: the prepared recipe against the CPT model, and CPT-then-IFT against IFT-then-CPT.
+
+    As in the notebook, the order effect is measured on the task families this seed's run learned above chance.
+    """
     import copy
 
+    from course_utils import stats
     from course_utils.finetuning import add_chat_template, instruction_score
     from course_utils.recipes import (
         CPT,
@@ -96,18 +101,22 @@ def ift_effects(seed: int) -> dict[str, float]:
     recipe = dataclasses.replace(IFT, seed=seed)
     cpt_model, tokenizer = ensure_cpt()
     add_chat_template(tokenizer)
-    eval_set = instruction_eval_set(recipe)
+    eval_set = instruction_eval_set()
     before = instruction_score(cpt_model, tokenizer, eval_set, recipe.max_new_tokens)
     ift_model = copy.deepcopy(cpt_model)
     run_ift(ift_model, tokenizer, ift_examples(tokenizer, recipe), recipe, run_name="seed_spread_ift", disable_tqdm=True)
     after = instruction_score(ift_model, tokenizer, eval_set, recipe.max_new_tokens)
+    tasks = list(dict.fromkeys(record["task"] for record in eval_set))
+    learned = [task for task in tasks
+               if stats.verdict(stats.mean_ci([v for r, v in zip(eval_set, after.item_scores) if r["task"] == task]), "higher", 0.5) == "supported"] or tasks
     domain_train, domain_val = to_blocks(tokenizer, *domain_texts(CPT), PRETRAIN.model.context_length, CPT.n_eval_blocks)
     short_cpt = dataclasses.replace(CPT, num_steps=CPT.num_steps // 4, seed=seed)  # notebook 03, section 7
     continue_pretraining(ift_model, domain_train, {"domain": domain_val}, short_cpt, run_name="seed_spread_then_cpt", disable_tqdm=True)
     reversed_order = instruction_score(ift_model, tokenizer, eval_set, recipe.max_new_tokens)
+    on_learned = [i for i, record in enumerate(eval_set) if record["task"] in learned]
     return {
         "ift_raises_instruction_score": _mean_difference(after.item_scores, before.item_scores),
-        "cpt_then_ift_beats_ift_then_cpt": _mean_difference(after.item_scores, reversed_order.item_scores),
+        "cpt_then_ift_beats_ift_then_cpt": _mean_difference([after.item_scores[i] for i in on_learned], [reversed_order.item_scores[i] for i in on_learned]),
     }
 
 
@@ -133,7 +142,7 @@ EXPERIMENTS: dict[str, tuple[Callable[[int], dict[str, float]], dict[str, tuple[
     }),
     "03_instruction_finetuning": (ift_effects, {
         "ift_raises_instruction_score": ("higher", "IFT raises the instruction score over the CPT model"),
-        "cpt_then_ift_beats_ift_then_cpt": ("higher", "CPT then IFT scores above IFT then a quarter CPT run"),
+        "cpt_then_ift_beats_ift_then_cpt": ("higher", "CPT then IFT scores above IFT then a quarter CPT run (learned families)"),
     }),
     "05_embedding_finetuning": (embedder_effects, {
         "finetuning_headings_r5": ("higher", "Fine-tuning raises held-out SQLite headings recall@5"),

@@ -72,8 +72,8 @@ def test_every_document_must_be_asked_for_explicitly():
 
 
 def test_instructions_filter_by_split_and_task():
-    records = data.load_instructions(split="train", task="faq_answer")
-    assert records and all(r["split"] == "train" and r["task"] == "faq_answer" for r in records)
+    records = data.load_instructions(split="train", task="length")
+    assert records and all(r["split"] == "train" and r["task"] == "length" for r in records)
 
 
 def test_unknown_split_and_source_are_explained():
@@ -150,3 +150,30 @@ def test_blank_lines_between_records_are_skipped(tmp_path):
     path = tmp_path / "gaps.jsonl"
     path.write_text(json.dumps({"doc_id": "a"}) + "\n\n" + json.dumps({"doc_id": "b"}) + "\n")
     assert [r["doc_id"] for r in data.read_jsonl(path, ["doc_id"])] == ["a", "b"]
+
+
+def test_a_dataset_fingerprint_changes_with_its_bytes(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "datasets_dir", lambda: tmp_path)
+    path = tmp_path / "instructions.jsonl"
+    path.write_text('{"id": "a"}\n')
+    before = data.dataset_fingerprint("instructions.jsonl")
+    path.write_text('{"id": "b"}\n')
+    assert data.dataset_fingerprint("instructions.jsonl") != before
+    with pytest.raises(data.DatasetError, match="Unknown dataset"):
+        data.dataset_fingerprint("secrets.jsonl")
+    path.unlink()
+    with pytest.raises(data.DatasetError, match="is missing"):
+        data.dataset_fingerprint("instructions.jsonl")
+
+
+def test_every_instruction_family_is_balanced_and_its_test_passages_never_train():
+    records = data.load_instructions()
+    by_family_split: dict[tuple[str, str], list[str]] = {}
+    for record in records:
+        by_family_split.setdefault((record["task"], record["split"]), []).append(record["output"])
+    for (task, split), outputs in by_family_split.items():
+        answers = sorted(set(outputs))
+        assert len(answers) == 2 and outputs.count(answers[0]) == outputs.count(answers[1]), (task, split)  # chance is 0.50
+    train_passages = {record["input"] for record in records if record["split"] == "train"}
+    assert not train_passages & {record["input"] for record in records if record["split"] == "test"}
+    assert len(data.load_instructions("test")) >= 100 * len({record["task"] for record in records})

@@ -113,3 +113,48 @@ def test_mean_loss_weights_every_token_equally_across_uneven_batches():
 
 def test_a_gold_id_listed_twice_counts_once():
     assert ev.recall_at_k(["a", "b"], ["a", "a"], 1) == 1.0
+
+
+# --- the general task of notebook 03: choose a passage's true continuation -------------------------------------------
+
+
+class NextIdModel(torch.nn.Module):
+    """A stand-in language model that is sure the token after id t is t + 1 (so it knows counting sequences)."""
+
+    def __init__(self, vocab_size: int = 64):
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.anchor = torch.nn.Parameter(torch.zeros(1))  # gives the model a device
+
+    def forward(self, input_ids):
+        logits = torch.full((*input_ids.shape, self.vocab_size), -10.0)
+        logits.scatter_(2, ((input_ids + 1) % self.vocab_size).unsqueeze(-1), 10.0)
+        return type("Output", (), {"logits": logits})()
+
+
+def test_continuation_choices_set_each_true_continuation_against_its_own_tokens_shuffled():
+    blocks = torch.arange(3 * 16).reshape(3, 16)
+    items = ev.continuation_choices(blocks, prefix_tokens=4, continuation_tokens=4)
+    assert len(items) == 2 * 3  # two 8-token windows per 16-token block
+    first = items[0]
+    assert first["prefix"].tolist() == [0, 1, 2, 3] and first["true"].tolist() == [4, 5, 6, 7]
+    assert sorted(first["other"].tolist()) == [4, 5, 6, 7]  # the same tokens, only the order differs
+    again = ev.continuation_choices(blocks, prefix_tokens=4, continuation_tokens=4)
+    assert all(torch.equal(a["other"], b["other"]) for a, b in zip(items, again))  # seeded
+
+
+def test_continuation_choices_refuse_too_short_blocks_or_continuations():
+    with pytest.raises(ValueError, match="at least 8 tokens"):
+        ev.continuation_choices(torch.zeros(4, 5, dtype=torch.long), prefix_tokens=6, continuation_tokens=2)
+    with pytest.raises(ValueError, match="continuation of 2"):
+        ev.continuation_choices(torch.zeros(4, 16, dtype=torch.long), prefix_tokens=6, continuation_tokens=1)
+
+
+def test_a_model_that_knows_the_text_chooses_every_true_continuation_and_a_tie_is_not_a_choice():
+    counting = torch.arange(4 * 24).reshape(4, 24) % 64
+    items = ev.continuation_choices(counting, prefix_tokens=6, continuation_tokens=6)
+    assert ev.continuation_choice_scores(NextIdModel(), items, batch_size=3) == [1.0] * len(items)
+    tie = [{**items[0], "other": items[0]["true"].clone()}]
+    assert ev.continuation_choice_scores(NextIdModel(), tie) == [0.0]
+    with pytest.raises(ValueError, match="at least one item"):
+        ev.continuation_choice_scores(NextIdModel(), [])

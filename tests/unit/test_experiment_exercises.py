@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from course_utils import exercises as ex
+from course_utils.recipes import IFT, live_recipe
 from course_utils.training import TrainingHistory
 
 
@@ -152,7 +153,7 @@ def test_a_replay_checker_given_garbage_blocks_fails_instead_of_raising(tiny_mod
 # --- 03: instruction scores built by hand -----------------------------------------------------
 
 
-EVAL_SET = [{"task": "uppercase", "output": "HELLO"}, {"task": "uppercase", "output": "WORLD"},
+EVAL_SET = [{"task": "quotes", "output": "yes"}, {"task": "quotes", "output": "no"},
             {"task": "source", "output": "novel"}, {"task": "source", "output": "documentation"}]
 
 
@@ -162,27 +163,28 @@ def instruction_score(answers, item_scores):
     return InstructionScore(overall=sum(item_scores) / len(item_scores), per_task={}, stops=1.0, answers=list(answers), item_scores=list(item_scores))
 
 
+LIVE = live_recipe(IFT)  # section 4's live run: the baseline of exercise 5
+
+
 def ift_history(steps):
     return TrainingHistory(steps=list(range(10, steps + 1, 10)), train_loss=[3.0] * (steps // 10))
 
 
-BASELINE_SCORE = instruction_score(["HELLO", "WORLD", "novel", "novel"], [1.0, 1.0, 1.0, 0.0])
-VARIANT_SCORE = instruction_score(["HELLO", "word", "novel", "novel"], [1.0, 0.0, 1.0, 0.0])
+BASELINE_SCORE = instruction_score(["yes", "no", "novel", "novel"], [1.0, 1.0, 1.0, 0.0])
+VARIANT_SCORE = instruction_score(["yes", "yes", "novel", "novel"], [1.0, 0.0, 1.0, 0.0])
 
 
 def test_a_genuine_ift_run_with_one_changed_setting_passes(capsys):
-    from course_utils.recipes import IFT
-
-    recipe = dataclasses.replace(IFT, lr=IFT.lr / 10)
-    passed, out = outcome(ex.check_ift_experiment, "down", recipe, ift_history(IFT.num_steps), VARIANT_SCORE, BASELINE_SCORE, EVAL_SET, capsys=capsys)
-    assert passed and f"lr={IFT.lr / 10}" in out and "n = 4" in out
+    recipe = dataclasses.replace(LIVE, lr=LIVE.lr / 10)
+    passed, out = outcome(ex.check_ift_experiment, "down", recipe, ift_history(LIVE.num_steps), VARIANT_SCORE, BASELINE_SCORE, EVAL_SET, capsys=capsys)
+    assert passed and f"lr={LIVE.lr / 10}" in out and "n = 4" in out
 
 
 @pytest.mark.parametrize(
     "submission,hint",
     [
-        ("nothing run", "dataclasses.replace(IFT"),
-        ("the recipe unchanged", "your recipe is IFT itself"),
+        ("nothing run", "dataclasses.replace(LIVE"),
+        ("the recipe unchanged", "your recipe is LIVE itself"),
         ("two settings changed", "change one setting only"),
         ("a hand-typed dict of scores", "(type InstructionScore), got dict"),
         ("scores that are not its answers'", "not the scores of its answers"),
@@ -192,15 +194,13 @@ def test_a_genuine_ift_run_with_one_changed_setting_passes(capsys):
     ],
 )
 def test_ift_runs_without_a_real_changed_setting_fail_with_a_hint(submission, hint, capsys):
-    from course_utils.recipes import IFT
-
-    recipe, history, score = dataclasses.replace(IFT, lr=IFT.lr / 10), ift_history(IFT.num_steps), VARIANT_SCORE
+    recipe, history, score = dataclasses.replace(LIVE, lr=LIVE.lr / 10), ift_history(LIVE.num_steps), VARIANT_SCORE
     if submission == "nothing run":
         recipe = history = score = None
     elif submission == "the recipe unchanged":
-        recipe = IFT
+        recipe = LIVE
     elif submission == "two settings changed":
-        recipe = dataclasses.replace(IFT, lr=1e-4, num_steps=60)
+        recipe = dataclasses.replace(LIVE, lr=1e-4, num_steps=60)
     elif submission == "a hand-typed dict of scores":
         score = {"overall": 0.1, "item_scores": [0.0, 0.0, 1.0, 0.0]}
     elif submission == "scores that are not its answers'":
@@ -468,8 +468,6 @@ def test_a_zero_dimensional_tensor_replay_share_is_read_as_its_number(tiny_model
 
 
 def test_numpy_item_scores_are_accepted_as_numbers(capsys):
-    from course_utils.recipes import IFT
-
     numpy_scores = instruction_score(VARIANT_SCORE.answers, np.array(VARIANT_SCORE.item_scores))
-    passed, _ = outcome(ex.check_ift_experiment, "up", dataclasses.replace(IFT, num_steps=60), ift_history(60), numpy_scores, BASELINE_SCORE, EVAL_SET, capsys=capsys)
+    passed, _ = outcome(ex.check_ift_experiment, "up", dataclasses.replace(LIVE, num_steps=60), ift_history(60), numpy_scores, BASELINE_SCORE, EVAL_SET, capsys=capsys)
     assert passed

@@ -69,15 +69,10 @@ def test_instruction_tuning_teaches_a_tiny_model_the_answer_format(tmp_cache, to
 
 def test_score_answer_uses_each_tasks_metric():
     assert ft.score_answer("source", "Novel", "novel") == 1.0
-    assert 0 < ft.score_answer("title", "Write-Ahead Logging mode", "Write-Ahead Logging") < 1
+    assert ft.score_answer("digit", "no", "yes") == 0.0
     assert ft.score_answer("handbook_answer", "You get 30 days.", "30 days") == 1.0
     with pytest.raises(ValueError, match="Unknown task"):
         ft.score_answer("poetry", "a", "b")
-
-
-def test_balanced_sample_takes_the_same_few_per_task():
-    records = [{"task": "a", "n": i} for i in range(5)] + [{"task": "b", "n": i} for i in range(5)]
-    assert [(r["task"], r["n"]) for r in ft.balanced_sample(records, 2)] == [("a", 0), ("a", 1), ("b", 0), ("b", 1)]
 
 
 def test_training_state_memory_is_twelve_bytes_per_trainable_parameter():
@@ -108,3 +103,9 @@ def test_a_prompt_without_input_that_cannot_fit_is_dropped(tokenizer):
 def test_the_user_turn_is_the_instruction_alone_when_there_is_no_input():
     assert ft.user_content({"instruction": "Say hi.", "input": ""}) == "Say hi."
     assert ft.user_content({"instruction": "Title?", "input": "WAL mode."}) == "Title?\nWAL mode."
+
+
+def test_tokens_seen_count_every_epoch_of_a_run_longer_than_its_data():
+    examples = [{"input_ids": [0] * n} for n in (3, 5, 7)]
+    assert ft.examples_tokens(examples, 2) == 8
+    assert ft.examples_tokens(examples, 7) == 2 * 15 + 3

@@ -86,7 +86,7 @@ def test_write_text_atomic_writes_the_whole_text(tmp_path):
 
 
 def test_prepare_runs_every_setup_step_and_times_it(monkeypatch):
-    from course_utils import answering, doc_retrieval, embedder_finetuning, pretrained, prepare, rag
+    from course_utils import answering, doc_retrieval, embedder_finetuning, pretrained, prepare, rag, recipes
 
     calls = []
     monkeypatch.setattr(pretrained, "shipped_model_path", lambda model: calls.append("embedder"))
@@ -95,11 +95,13 @@ def test_prepare_runs_every_setup_step_and_times_it(monkeypatch):
     monkeypatch.setattr(rag, "ensure_handbook_index", lambda: calls.append("handbook"))
     monkeypatch.setattr(rag, "ensure_domain_index", lambda: calls.append("domain"))
     monkeypatch.setattr(doc_retrieval, "prepare_chunk_embeddings", lambda: calls.append("chunks"))
+    monkeypatch.setattr(recipes, "ensure_ift", lambda: calls.append("ift"))
+    monkeypatch.setattr(recipes, "ensure_ift_general_mix", lambda: calls.append("ift general mix"))
     monkeypatch.setattr(answering, "ensure_answer_adapter", lambda: calls.append("adapter"))
     monkeypatch.setattr(embedder_finetuning, "ensure_drift_sweep", lambda: calls.append("drift sweep"))
     seconds = prepare.prepare()
-    assert calls == ["embedder", "chat", "base", "handbook", "domain", "chunks", "adapter", "drift sweep"]
-    assert len(seconds) == 8 and all(isinstance(value, float) for value in seconds.values())
+    assert calls == ["embedder", "chat", "base", "handbook", "domain", "chunks", "ift", "ift general mix", "adapter", "drift sweep"]
+    assert len(seconds) == 10 and all(isinstance(value, float) for value in seconds.values())
 
 
 # --- atomicity and the lock, with real processes ---
