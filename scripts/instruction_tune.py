@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 
 import distributed  # scripts/distributed.py, beside this script
 from course_utils.data import load_instructions
@@ -29,6 +30,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def one_task_after_another(records: list[dict]) -> list[dict]:
+    """The records reordered so the task families take turns (the file lists each family's records together)."""
+    by_task: dict[str, list[dict]] = {}
+    for record in records:
+        by_task.setdefault(record["task"], []).append(record)
+    turns = itertools.zip_longest(*by_task.values())
+    return [record for turn in turns for record in turn if record is not None]
+
+
 def main(argv: list[str] | None = None) -> dict:
     """Load the checkpoint, instruction-tune it, save it, return the run's summary."""
     args = parse_args(argv)
@@ -39,8 +49,8 @@ def main(argv: list[str] | None = None) -> dict:
         max_length=min(IFT.max_length, model.config.n_positions),  # a smaller model's context caps the examples
     )
     add_chat_template(tokenizer)
-    if args.max_texts:  # a smoke test: tokenize only the first records
-        examples = tokenize_examples(tokenizer, load_instructions("train")[: args.max_texts], recipe.max_length)
+    if args.max_texts:  # a smoke test: tokenize only the first records, taken from every task family in turn
+        examples = tokenize_examples(tokenizer, one_task_after_another(load_instructions("train"))[: args.max_texts], recipe.max_length)
     else:
         examples = ift_examples(tokenizer, recipe)
     seed_everything(args.seed)
