@@ -6,7 +6,8 @@ training steps (after warm-up steps), so Trainer start-up is not counted. Run: `
 
 One row uses nanoGPT's CPU recipe shape (4 layers, 4 heads, 128 wide, block 64, batch 12, ~0.8M parameters,
 character-level on the first 1.0M characters of the Austen corpus), so the course's throughput can be set beside
-nanoGPT's own `train.py` on the same machine without running nanoGPT's code here.
+nanoGPT's own `train.py` on the same machine without running nanoGPT's code here. The row after it times the stock
+GPT-2 (with biases) at the same shape, the model the course used before `course_utils/tiny_gpt.py`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ CONFIGS = {  # name: (model, global batch, timed steps); vocab_size None = noteb
     "4 layers x 256 wide": (TinyGPTConfig(n_embd=256), 8, 20),
 }
 NANOGPT_SHAPE = "nanoGPT's CPU shape (characters)"
+NANOGPT_SHAPE_STOCK = "the same, stock GPT-2 (with biases)"
 NANOGPT_CHARACTERS = 1_000_000  # nanoGPT's shakespeare_char recipe, fed the Austen corpus instead
 NANOGPT_BATCH, NANOGPT_STEPS = 12, 100
 WARMUP_STEPS = 3
@@ -84,6 +86,18 @@ def character_blocks(block_size: int) -> tuple[object, int]:
     return pack_blocks([ids[character] for character in text], block_size), len(ids)
 
 
+def stock_gpt2(config: TinyGPTConfig):
+    """transformers' stock `GPT2LMHeadModel` at `config`'s size, with its biases: what the course's model replaced."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=config.vocab_size, n_positions=config.context_length, n_embd=config.n_embd,
+                                       n_layer=config.n_layer, n_head=config.n_head, resid_pdrop=0.0, embd_pdrop=0.0,
+                                       attn_pdrop=0.0, activation_function="gelu", bos_token_id=None, eos_token_id=None,
+                                       pad_token_id=None))
+    model.loss_type = "ForCausalLM"  # the class name does not tell transformers which loss to use
+    return model
+
+
 def throughput_row(name: str, model, train_blocks, batch: int, steps: int, lr: float, peak: float) -> dict:
     """Train `model` WARMUP_STEPS + `steps` steps with the HF Trainer; its tokens/s and MFU over the timed steps."""
     timer = step_timer()
@@ -114,6 +128,8 @@ def measure() -> dict:
     seed_everything(0)
     nanogpt_shape = TinyGPTConfig(vocab_size=n_characters, context_length=64, n_layer=4, n_head=4, n_embd=128)
     rows.append(throughput_row(NANOGPT_SHAPE, build_tiny_gpt(nanogpt_shape), char_blocks, NANOGPT_BATCH, NANOGPT_STEPS, 1e-3, peak))
+    seed_everything(0)
+    rows.append(throughput_row(NANOGPT_SHAPE_STOCK, stock_gpt2(nanogpt_shape), char_blocks, NANOGPT_BATCH, NANOGPT_STEPS, 1e-3, peak))
     return {
         "tables": {"Measured fp32 matmul throughput (the peak MFU is measured against)": peak_rows,
                    "Tiny-GPT pre-training with the HF Trainer (fp32)": rows},
@@ -121,7 +137,9 @@ def measure() -> dict:
             f"Timed over the steps after {WARMUP_STEPS} warm-up steps; Trainer start-up and evaluation are excluded.",
             "FLOPs by the 6·N·D rule with N counting the tied embedding once; attention's own FLOPs are left out, "
             "so MFU is slightly understated at context 128.",
-            f"The last row is nanoGPT's CPU recipe shape (4 layers, 4 heads, 128 wide, block 64, batch {NANOGPT_BATCH}, "
+            "The course's model is transformers' GPT-2 without bias vectors (`course_utils/tiny_gpt.py`), as nanoGPT's "
+            "default; the last row is the stock GPT-2, biases included, at nanoGPT's shape, timed in the same run.",
+            f"The last two rows use nanoGPT's CPU recipe shape (4 layers, 4 heads, 128 wide, block 64, batch {NANOGPT_BATCH}, "
             f"lr 1e-3) on the first {NANOGPT_CHARACTERS:,} characters of the Austen corpus, character-level: run nanoGPT's "
             "`train.py --device=cpu --compile=False` at that shape on the same machine to compare (its log's step times).",
             "MFU is well below 100% even against this CPU's own matmul peak: a tiny model's matrices are small, and "

@@ -351,7 +351,7 @@ def check_parameter_formula(gpt2_parameters: Callable[[int, int, int, int], int]
         expected = count_parameters(build_tiny_gpt(config))
         if answer != expected:
             hint = "remember the head is tied to the token embeddings (counted once)" if answer == expected + vocab_size * n_embd else (
-                "per block: attention 4·d² + 4·d, MLP 8·d² + 5·d, two layer norms 4·d; plus token and position embeddings and a final layer norm (2·d)")
+                "per block: attention 4·d², MLP 8·d² (no biases), two layer norms with a scale each, 2·d; plus token and position embeddings and a final layer norm (d)")
             raise _NotYet(f"for vocab_size={vocab_size}, context_length={context_length}, n_layer={n_layer}, n_embd={n_embd} your count {answer:,} is too {'high' if answer > expected else 'low'}: {hint}.")
 
 

@@ -121,7 +121,8 @@ def lora_model(model: Any, r: int = 8, alpha: int = 16, target_modules: Sequence
     from transformers.pytorch_utils import Conv1D
 
     torch.manual_seed(seed)  # A is initialised at random: seed it, or the score depends on every earlier cell
-    # GPT-2 stores its weights as Conv1D, (d_in, d_out) instead of Linear's (d_out, d_in): peft must be told.
+    # Stock GPT-2 stores its weights as Conv1D, (d_in, d_out) instead of Linear's (d_out, d_in): peft must be told.
+    # (The course's tiny GPT uses nn.Linear, so this is False for it.)
     fan_in_fan_out = any(isinstance(module, Conv1D) for name, module in model.named_modules() if name.rsplit(".", 1)[-1] in target_modules)
     config = LoraConfig(r=r, lora_alpha=alpha, target_modules=list(target_modules), lora_dropout=0.0, bias="none",
                         task_type="CAUSAL_LM", fan_in_fan_out=fan_in_fan_out)

@@ -1,8 +1,9 @@
 """The course's own tiny GPT: its tokenizer, its configuration, its parameter count and its checkpoints.
 
 Notebook 01 trains the tokenizer and pre-trains the model; 02 continues pre-training it; 03
-instruction-tunes it; 06-07 compare it with the shipped chat model. The model is a stock transformers
-GPT-2 (`GPT2LMHeadModel`), only small, so everything learned here carries over to real checkpoints.
+instruction-tunes it; 06-07 compare it with the shipped chat model. The model is transformers' GPT-2
+(`GPT2LMHeadModel`), only small and without bias vectors (`tiny_gpt.TinyGPT2ForCausalLM`), so everything learned
+here carries over to real checkpoints.
 
 Its training throughput and MFU on the course machine are measured by `benchmarks/bench_pretraining.py`
 (`benchmarks/RESULTS.md`).
@@ -99,15 +100,15 @@ class TinyGPTConfig:
 
 
 def build_tiny_gpt(config: TinyGPTConfig, tokenizer: Any | None = None) -> Any:
-    """Return a freshly initialised `GPT2LMHeadModel` of the given size (ids taken from `tokenizer`)."""
-    from transformers import GPT2Config, GPT2LMHeadModel
+    """Return a freshly initialised bias-free GPT-2 (`TinyGPT2ForCausalLM`) of the given size (ids taken from `tokenizer`)."""
+    from .tiny_gpt import TinyGPT2Config, TinyGPT2ForCausalLM
 
     if tokenizer is not None and len(tokenizer) != config.vocab_size:
         raise ValueError(f"config.vocab_size is {config.vocab_size} but the tokenizer has {len(tokenizer)} tokens; make them equal.")
     special_ids = {"bos_token_id": None, "eos_token_id": None, "pad_token_id": None}  # GPT2Config's default 50256 is outside a tiny vocabulary
     if tokenizer is not None:
         special_ids = {"bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id, "pad_token_id": tokenizer.pad_token_id}
-    hf_config = GPT2Config(
+    hf_config = TinyGPT2Config(
         vocab_size=config.vocab_size,
         n_positions=config.context_length,
         n_embd=config.n_embd,
@@ -120,14 +121,7 @@ def build_tiny_gpt(config: TinyGPTConfig, tokenizer: Any | None = None) -> Any:
         tie_word_embeddings=True,
         **special_ids,
     )
-    return _with_causal_lm_loss(GPT2LMHeadModel(hf_config))
-
-
-def _with_causal_lm_loss(model: Any) -> Any:
-    # transformers infers the loss type from the class name, which fails for "GPT2LMHeadModel"; Trainer then
-    # averages the loss over T instead of the T-1 predicted positions of each block and reports it 1/T too low.
-    model.loss_type = "ForCausalLM"
-    return model
+    return TinyGPT2ForCausalLM(hf_config)
 
 
 def parameter_breakdown(model: Any) -> dict[str, int]:
@@ -196,12 +190,17 @@ def load_checkpoint(name: str, device: str = "cpu") -> tuple[Any, Any]:
     """Return (model, tokenizer) of a checkpoint in the cache, or say which notebook makes it."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from .tiny_gpt import MODEL_TYPE  # registers the course's model type with AutoModelForCausalLM
+
     folder = checkpoint_path(name)
+    maker = CHECKPOINT_MAKERS.get(name, "the notebook that saves it")
     if not (folder / "config.json").exists():
-        maker = CHECKPOINT_MAKERS.get(name, "the notebook that saves it")
         raise FileNotFoundError(f"Checkpoint {name!r} is not in the cache ({folder}). Run {maker} first, or call its ensure_* helper.")
+    if not _is_current_model_type(folder):
+        raise ValueError(f"Checkpoint {name!r} was made by an older version of the course (a GPT-2 with biases, not {MODEL_TYPE!r}). "
+                         f"Run {maker} again, or call its ensure_* helper, which rebuilds it.")
     with quiet_model_loading():
-        model = _with_causal_lm_loss(AutoModelForCausalLM.from_pretrained(folder, use_safetensors=True).to(device))
+        model = AutoModelForCausalLM.from_pretrained(folder, use_safetensors=True).to(device)
         tokenizer = AutoTokenizer.from_pretrained(folder)
     return model, tokenizer
 
@@ -214,6 +213,13 @@ def checkpoint_metadata(name: str) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def _is_current_model_type(folder: Path) -> bool:
+    """True if the checkpoint in `folder` is the course's current model (bias-free), not an older GPT-2 with biases."""
+    from .tiny_gpt import MODEL_TYPE
+
+    return json.loads((folder / "config.json").read_text()).get("model_type") == MODEL_TYPE
+
+
 def ensure_checkpoint(name: str, build: Callable[[], tuple[Any, Any, dict[str, Any]]]) -> Path:
     """Return a checkpoint's folder, running `build() -> (model, tokenizer, metadata)` first if it is missing."""
 
@@ -222,5 +228,13 @@ def ensure_checkpoint(name: str, build: Callable[[], tuple[Any, Any, dict[str, A
         model, tokenizer, metadata = build()
         _write_checkpoint(model, tokenizer, metadata, folder)
 
+    folder = checkpoint_path(name)
+    if (folder / "config.json").exists() and not _is_current_model_type(folder):
+        import shutil
+
+        from .runtime import log
+
+        log(f"{name} in the cache is a GPT-2 with biases from an older version of the course: building it again")
+        shutil.rmtree(folder)
     return ensure_artifact(checkpoint_path(name), build_into, made_by=CHECKPOINT_MAKERS.get(name, "its notebook"))
 

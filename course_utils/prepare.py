@@ -6,7 +6,7 @@ the domain corpus and the handbook with the shipped embedder into notebook 04's 
 the first run of notebook 04 fits its budget, and trains the answer-from-sources adapter that notebooks 03-07 use
 (`answering.ensure_answer_adapter`, several minutes on 2 cores; notebook 03 shows a short live run of its recipe), trains
 notebook 03's tiny instruction-tuned GPT and its general-mix twin for the full recipe (`recipes.ensure_ift`,
-`recipes.ensure_ift_general_mix`, about 2 minutes each; the notebook shows a short live run), and
+`recipes.ensure_ift_general_mix`, one to two minutes each on 2 cores; the notebook shows a short live run), and
 runs notebook 05's embedder drift sweep (`embedder_finetuning.ensure_drift_sweep`, ten epochs of its recipe, minutes on
 2 cores; notebook 05 trains one epoch live). Every step is cached and skipped when already done; a notebook run
 without this step builds the same artifacts itself, only slower the first time.

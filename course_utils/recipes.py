@@ -152,7 +152,7 @@ class IftRecipe:
     live run of the same recipe (`live_num_steps`) and the comparisons that need several runs (masking, LoRA, TRL).
     """
 
-    num_steps: int = 1200  # x batch 8 = 9,600 examples, ~6 passes over the 1,500 training ones; 67-74 s on 2 cores (measured)
+    num_steps: int = 1200  # x batch 8 = 9,600 examples, ~6 passes over the 1,500 training ones; 1-1.5 min on 2 cores (measured)
     live_num_steps: int = 120  # the notebook's live runs: about 8 s each on 2 cores
     batch_size: int = 8
     lr: float = 2e-3
@@ -160,7 +160,7 @@ class IftRecipe:
     max_new_tokens: int = 8  # every reference answer is one word
     lora_r: int = 8
     # LoRA's own settings, chosen on the 200 validation instructions (2026-12-06, r 8, against full fine-tuning's live run
-    # at 0.755): full fine-tuning's lr for its 120 steps scored 0.30; for 480 steps 0.82; 2x the lr for 480 steps 0.80;
+    # at 0.755; measured with the earlier GPT-2 with biases): full fine-tuning's lr for its 120 steps scored 0.30; for 480 steps 0.82; 2x the lr for 480 steps 0.80;
     # 2x, 3x and 5x the lr for 240 steps 0.50, 0.60 and 0.30; 5x for 480 steps 0.40. LoRA needs more steps, not a higher rate.
     lora_lr_factor: float = 1.0
     lora_steps_factor: int = 4

@@ -166,6 +166,13 @@ def generation_snapshots(tokenizer: Any, prompt: str, at_steps: Iterable[int], m
     return GenerationSnapshots()
 
 
+# Pre-training's learning rate follows a cosine from its peak down to a floor of a tenth of it (nanoGPT's and Chinchilla's
+# min_lr), not down to zero. Measured 2026-12-06 at nanoGPT's CPU shape (4 layers, 128 wide, block 64, batch 12, lr 1e-3,
+# 1,000 steps on the Austen corpus as characters): validation loss 1.847 without the floor, 1.810 with it; nanoGPT's
+# own train.py reached 1.826 on the same data.
+PRETRAINING_SCHEDULE = {"lr_scheduler_type": "cosine_with_min_lr", "lr_scheduler_kwargs": {"min_lr_rate": 0.1}}
+
+
 def train_causal_lm(
     model: Any,
     train_blocks: Any,
@@ -179,9 +186,12 @@ def train_causal_lm(
 ) -> TrainingHistory:
     """Train `model` on token blocks for `num_steps` with HF `Trainer`; return the loss history.
 
+    The learning rate decays to a tenth of its peak (`PRETRAINING_SCHEDULE`) unless `lr_scheduler_type` is overridden.
     `eval_blocks` may be one tensor of blocks or a dict {name: blocks} (e.g. domain and general text);
     each is evaluated every `eval_every` steps and once before training.
     """
+    if "lr_scheduler_type" not in overrides:
+        overrides = {**PRETRAINING_SCHEDULE, **overrides}
     eval_dataset = None
     if eval_blocks is not None and eval_every:
         eval_dataset = {k: BlockDataset(v) for k, v in eval_blocks.items()} if isinstance(eval_blocks, dict) else BlockDataset(eval_blocks)

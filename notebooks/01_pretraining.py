@@ -97,8 +97,11 @@ plot_lines({"Austen validation text": (vocab_sizes, list(sweep.values()))},
 
 # %% [markdown]
 # ## 3. The model
-# A stock transformers `GPT2LMHeadModel`, only small: a 4,096-token vocabulary, 4 layers, 4 heads, 128 dimensions and
-# a 128-token context. The output layer shares its weights with the token embeddings (weight tying), as in GPT-2.
+# transformers' own GPT-2 (`GPT2LMHeadModel`), only small: a 4,096-token vocabulary, 4 layers, 4 heads, 128 dimensions
+# and a 128-token context. The output layer shares its weights with the token embeddings (weight tying), as in GPT-2.
+# One change from the stock model, as in nanoGPT: no bias vectors, in the projections or the layer norms
+# (`course_utils/tiny_gpt.py`). They add little at this size and cost time on every step; `benchmarks/RESULTS.md`
+# measures the course's training speed against nanoGPT's at the same shape.
 
 # %%
 import pandas as pd
@@ -254,8 +257,8 @@ print("saved to", path)
 # ## 9. Exercises
 #
 # **Exercise 1 (easy).** Write `gpt2_parameters(vocab_size: int, context_length: int, n_layer: int, n_embd: int) -> int`
-# that returns the number of parameters of a tied-head GPT-2 from the formula alone (no model building). Use the breakdown
-# in section 3 to check your terms.
+# that returns the number of parameters of the course's GPT (tied head, no biases) from the formula alone (no model
+# building). Use the breakdown in section 3 to check your terms.
 
 # %%
 from course_utils.exercises import check_parameter_formula

@@ -202,7 +202,7 @@ plot_heatmap(matrix, title=transfer_claim.sentence("The best prompt depends on t
 
 # %% [markdown]
 # Read the columns with the verdicts printed above. The IFT model was trained in one chat format: the same instruction as
-# raw text is just text to continue, and its 128-token window has no room for examples. The base model knows no chat
+# raw text lacks the turn markers it learned to answer after, and its 128-token window has no room for examples. The base model knows no chat
 # format, while examples in plain text turn the task into a pattern to continue. On routing, compare the best accuracies
 # and their intervals with chance (one in three labels) and with what a help desk would need. The transfer
 # claim takes the largest loss from reusing one model's best prompt on another, chosen after seeing the scores, so its

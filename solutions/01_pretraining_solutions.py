@@ -16,10 +16,11 @@ if "google.colab" in sys.modules:
     # %cd /content/course/solutions
 
 # %% [markdown]
-# **Exercise 1 (easy).** Per GPT-2 block with width d: attention has a (d × 3d) projection for queries, keys and values
-# plus a (d × d) output projection, with biases: 4d² + 4d. The MLP goes d → 4d → d with biases: 8d² + 5d. Two layer
-# norms have a scale and a shift each: 4d. Around the blocks: token embeddings V·d (shared with the output head), position
-# embeddings C·d and a final layer norm 2d.
+# **Exercise 1 (easy).** Per block with width d: attention has a (d × 3d) projection for queries, keys and values
+# plus a (d × d) output projection: 4d². The MLP goes d → 4d → d: 8d². The course's GPT has no bias vectors, so that is
+# all; its two layer norms have a scale each (no shift): 2d. Around the blocks: token embeddings V·d (shared with the
+# output head), position embeddings C·d and a final layer norm d. (Stock GPT-2 adds biases: 13d more per block, d more
+# for the final norm.)
 
 # %%
 from course_utils.exercises import check_parameter_formula
@@ -27,8 +28,8 @@ from course_utils.exercises import check_parameter_formula
 
 def gpt2_parameters(vocab_size: int, context_length: int, n_layer: int, n_embd: int) -> int:
     d = n_embd
-    per_block = (4 * d * d + 4 * d) + (8 * d * d + 5 * d) + 4 * d
-    return vocab_size * d + context_length * d + n_layer * per_block + 2 * d
+    per_block = 4 * d * d + 8 * d * d + 2 * d
+    return vocab_size * d + context_length * d + n_layer * per_block + d
 
 
 assert check_parameter_formula(gpt2_parameters)

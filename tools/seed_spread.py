@@ -16,6 +16,8 @@ What a seed changes:
 Time, measured 2026-12-06 with one torch thread (OMP_NUM_THREADS=1) while the test suite ran beside it: seeds 0-2 of
 all three notebooks took 8 minutes, seeds 3-4 of 03 and 05 another 11. Notebook 03's recipe then changed (five judgement
 tasks, trained for 1,200 steps): its seeds 0-4 were measured again the same day with 2 threads, 9.5 minutes in all.
+The tiny GPT then lost its biases (`tiny_gpt`) and pre-training its decay to zero (`training.PRETRAINING_SCHEDULE`):
+02's seeds 0-2 and 03's seeds 0-4 were measured again the same day, 2 threads, nothing else running, 10 minutes.
 
 Usage: python -m tools.seed_spread [--seeds 0 1 2] [--only 02 03 05]   (new seeds are added to the recorded ones)
 """

@@ -27,7 +27,7 @@ def test_the_prepared_ift_model_learns_every_judgement_task_above_chance(numbers
 
 
 def test_the_live_run_is_the_start_of_the_prepared_runs_curve(numbers):
-    # the same recipe for a tenth of the steps (measured 0.748 against 0.938): above chance on average, below the prepared run
+    # the same recipe for a tenth of the steps (measured 0.796 against 0.896): above chance on average, below the prepared run
     assert 0.5 <= numbers["live_ift_score"] < numbers["ift_score"]
     assert numbers["prepared_ift_seconds"] > 0
 
@@ -38,7 +38,7 @@ def test_lora_trains_under_five_percent_of_the_parameters(numbers):
 
 
 def test_cpt_after_ift_forgets_the_learned_tasks(numbers, claims):
-    # the article's claim: CPT after IFT loses the instruction behaviour (measured 0.94 -> 0.09 on the learned families)
+    # the article's claim: CPT after IFT loses the instruction behaviour (measured 0.90 -> 0.14 on the learned families)
     assert numbers["ift_then_cpt_score"] < numbers["cpt_then_ift_score"] - 0.3
     assert claims["cpt_then_ift_beats_ift_then_cpt"]["verdict"] == "supported"
     assert claims["cpt_then_ift_beats_ift_then_cpt"]["n"] >= 400
@@ -46,7 +46,7 @@ def test_cpt_after_ift_forgets_the_learned_tasks(numbers, claims):
 
 
 def test_ift_costs_general_ability_and_the_general_mix_buys_it_back(numbers, claims):
-    # measured: Austen perplexity 468 -> 337,033 after the long IFT run, 158 with the mix; the word-order task 1.00 -> 0.62 -> 1.00
+    # measured: Austen perplexity 496 -> 39,093 after the long IFT run, 155 with the mix; the word-order task 1.00 -> 0.59 -> 1.00
     assert numbers["general_ppl_after_ift"] > numbers["general_ppl_before_ift"]
     assert numbers["general_ppl_mixed_ift"] < numbers["general_ppl_after_ift"]
     assert numbers["general_task_before_ift"] >= 0.8  # the task is one the CPT model can do
@@ -56,14 +56,15 @@ def test_ift_costs_general_ability_and_the_general_mix_buys_it_back(numbers, cla
     assert claims["general_mix_raises_general_task_score"]["verdict"] != "contradicted"
 
 
-def test_the_general_mix_costs_a_little_instruction_score(numbers, claims):
-    # measured 0.938 -> 0.898 on 500 paired instructions; the mix must not undo the instruction tuning
+def test_the_general_mix_keeps_most_of_the_instruction_score(numbers, claims):
+    # measured 0.938 -> 0.898 with the earlier GPT-2 with biases, 0.896 -> 0.896 without them, on 500 paired instructions:
+    # the mix must not undo the instruction tuning
     assert numbers["ift_score"] - 0.15 <= numbers["mixed_score"] <= numbers["ift_score"] + 0.02
     assert claims["general_mix_costs_instruction_score"]["verdict"] != "contradicted"
 
 
 def test_trl_sfttrainer_matches_the_hand_assembled_run(numbers, claims):
-    # same data, masking, steps and seed (measured 0.748 both): within the claim's margin of 0.1, and TRL must have
+    # same data, masking, steps and seed (measured 0.796 both): within the claim's margin of 0.1, and TRL must have
     # learned what the live run learned (a run that learned nothing scores the base model's ~0 and fails both)
     assert abs(numbers["trl_score"] - numbers["live_ift_score"]) <= 0.1
     assert numbers["trl_score"] >= numbers["base_score"] + 0.3
@@ -71,7 +72,7 @@ def test_trl_sfttrainer_matches_the_hand_assembled_run(numbers, claims):
 
 
 def test_masking_the_prompt_raises_the_score(numbers, claims):
-    # measured 0.748 masked vs 0.29 unmasked after the same 120 steps, on 500 paired instructions
+    # measured 0.796 masked vs 0.00 unmasked after the same 120 steps, on 500 paired instructions
     assert claims["masking_helps"]["verdict"] == "supported"
     assert numbers["live_ift_score"] >= numbers["unmasked_score"] + 0.2
 
@@ -91,7 +92,7 @@ def test_lora_optimizer_state_is_measured_twenty_times_smaller(numbers):
 
 
 def test_lora_with_its_own_recipe_comes_close_to_full_fine_tuning(numbers, claims):
-    # with 4x the steps (chosen on validation) LoRA reached 0.784 against full fine-tuning's live 0.748 on 500 test
+    # with 4x the steps (chosen on validation) LoRA reached 0.758 against full fine-tuning's live 0.796 on 500 test
     # instructions; that full fine-tuning's own steps leave LoRA far below is asserted by exercise 3 in the solutions notebook
     assert numbers["lora_score"] >= numbers["live_ift_score"] - 0.1
     assert claims["lora_close_to_full"]["verdict"] != "contradicted"

@@ -140,16 +140,17 @@ def test_prompt_token_checker_rejects_plausible_mistakes(chat_model):
 
 def gpt2_parameters(vocab_size, context_length, n_layer, n_embd):
     d = n_embd
-    return vocab_size * d + context_length * d + n_layer * (12 * d * d + 13 * d) + 2 * d
+    return vocab_size * d + context_length * d + n_layer * (12 * d * d + 2 * d) + d
 
 
 @pytest.mark.parametrize("wrong", [
     lambda v, c, n, d: gpt2_parameters(v, c, n, d) + v * d,  # untied head
     lambda v, c, n, d: gpt2_parameters(v, c, n, d) - c * d,  # no position embeddings
-    lambda v, c, n, d: v * d + c * d + n * 12 * d * d,  # no biases or layer norms
+    lambda v, c, n, d: v * d + c * d + n * 12 * d * d,  # no layer norms
+    lambda v, c, n, d: v * d + c * d + n * (12 * d * d + 13 * d) + 2 * d,  # stock GPT-2, with biases
     lambda v, c, n, d: float(gpt2_parameters(v, c, n, d)),  # a float
-    lambda v, c, n, d: {(512, 64, 2, 64): 134_784, (4096, 128, 4, 128): 1_331_712}.get((v, c, n, d), 0),  # lookup
-], ids=["untied", "no-positions", "no-biases", "float", "lookup"])
+    lambda v, c, n, d: {(512, 64, 2, 64): 135_488, (4096, 128, 4, 128): 1_328_256}.get((v, c, n, d), 0),  # lookup
+], ids=["untied", "no-positions", "no-layer-norms", "with-biases", "float", "lookup"])
 def test_parameter_formula_checker_rejects_plausible_mistakes(wrong):
     assert passes(ex.check_parameter_formula, gpt2_parameters) is True
     assert passes(ex.check_parameter_formula, wrong) is False

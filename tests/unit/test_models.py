@@ -52,9 +52,10 @@ def test_parameter_breakdown_adds_up_to_the_total_and_ties_the_head(tokenizer):
     assert sum(parts.values()) == models.count_parameters(model)
     assert parts["token embeddings"] == len(tokenizer) * 64
     assert parts["LM head (untied)"] == 0  # tied to the token embeddings
-    # GPT-2 block: attention 4*d^2 + 4d, MLP 8*d^2 + 5d (weights and biases)
-    assert parts["attention"] == 2 * (4 * 64 * 64 + 4 * 64)
-    assert parts["MLP"] == 2 * (8 * 64 * 64 + 5 * 64)
+    # the course's GPT-2 has no biases: attention 4*d^2, MLP 8*d^2, a scale per layer norm
+    assert parts["attention"] == 2 * 4 * 64 * 64
+    assert parts["MLP"] == 2 * 8 * 64 * 64
+    assert parts["layer norms"] == (2 * 2 + 1) * 64
 
 
 def test_tiny_gpt_mlp_uses_the_exact_gelu(tokenizer):
@@ -94,3 +95,28 @@ def test_ensure_checkpoint_builds_only_when_missing(tmp_cache, tokenizer):
     second = models.ensure_checkpoint("99_ensure", build)
     assert first == second and len(builds) == 1
     assert models.checkpoint_metadata("99_ensure") == {"built": True}
+
+
+def test_tiny_gpt_has_no_bias_vectors_and_gpt2s_scaled_init(tokenizer):
+    config = models.TinyGPTConfig(vocab_size=len(tokenizer), n_layer=4, n_embd=64, n_head=4, context_length=32)
+    torch.manual_seed(0)
+    model = models.build_tiny_gpt(config, tokenizer)
+    assert not [name for name, _ in model.named_parameters() if name.endswith("bias")]
+    assert isinstance(model.transformer.h[0].attn.c_attn, torch.nn.Linear)
+    full, residual = model.transformer.h[0].mlp.c_fc.weight, model.transformer.h[0].mlp.c_proj.weight
+    assert full.std().item() == pytest.approx(0.02, rel=0.05)
+    assert residual.std().item() == pytest.approx(0.02 / (2 * 4) ** 0.5, rel=0.05)  # GPT-2: 1/sqrt(2 x layers)
+
+
+def test_a_checkpoint_from_the_older_gpt2_with_biases_is_refused_then_rebuilt(tmp_cache, tokenizer):
+    import json
+
+    config = models.TinyGPTConfig(vocab_size=len(tokenizer), n_layer=1, n_embd=32, n_head=2, context_length=32)
+    models.save_checkpoint(models.build_tiny_gpt(config, tokenizer), tokenizer, "99_old", {})
+    config_file = models.checkpoint_path("99_old") / "config.json"
+    config_file.write_text(json.dumps({**json.loads(config_file.read_text()), "model_type": "gpt2"}))
+    with pytest.raises(ValueError, match="older version of the course"):
+        models.load_checkpoint("99_old")
+    models.ensure_checkpoint("99_old", lambda: (models.build_tiny_gpt(config, tokenizer), tokenizer, {"rebuilt": True}))
+    assert models.checkpoint_metadata("99_old") == {"rebuilt": True}
+    assert type(models.load_checkpoint("99_old")[0]).__name__ == "TinyGPT2ForCausalLM"

@@ -122,3 +122,24 @@ def test_generation_snapshots_record_text_at_the_requested_steps(tmp_cache):
     snapshots = training.generation_snapshots(tokenizer, "the cat", at_steps=[0, 5], max_new_tokens=4)
     training.train_causal_lm(model, blocks, num_steps=5, run_name="test", callbacks=[snapshots], per_device_train_batch_size=4, disable_tqdm=True)
     assert sorted(snapshots.samples) == [0, 5] and all(isinstance(t, str) for t in snapshots.samples.values())
+
+
+def test_pretraining_decays_the_learning_rate_to_a_tenth_of_its_peak(tmp_cache):
+    from transformers import TrainerCallback
+
+    tokenizer, model, blocks = tiny_model_and_blocks()
+    rates = []
+
+    class RecordRate(TrainerCallback):
+        def on_step_end(self, args, state, control, optimizer=None, **kwargs):
+            rates.append(optimizer.param_groups[0]["lr"])
+
+    training.train_causal_lm(model, blocks, num_steps=20, run_name="test", callbacks=[RecordRate()], per_device_train_batch_size=4,
+                             learning_rate=1e-3, warmup_steps=2)
+    assert max(rates) == pytest.approx(1e-3, rel=0.05) and rates[-1] == pytest.approx(1e-4, rel=0.05)
+
+
+def test_another_schedule_replaces_the_pretraining_floor(tmp_cache):
+    tokenizer, model, blocks = tiny_model_and_blocks()
+    history = training.train_causal_lm(model, blocks, num_steps=2, run_name="test", per_device_train_batch_size=4, lr_scheduler_type="constant")
+    assert history.seconds > 0
